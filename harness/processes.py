@@ -1,0 +1,195 @@
+"""Start Redis and both targets as real processes on free ports, and stop them by PID."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+REDIS_INSTALL_HINT = (
+    "redis-server is not installed. On Debian/Ubuntu: sudo apt-get install -y redis-server "
+    "(scripts/bootstrap.sh does it when run as root), or set REDIS_URL to a running server."
+)
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Managed:
+    """A server process started in its own process group, so its children stop with it."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+    stopped: bool = field(default=False)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self, grace_s: float = 30.0) -> int | None:
+        """Send SIGTERM to the group, wait, then SIGKILL what is left; return the exit code."""
+        if self.stopped:
+            return self.process.returncode
+        self.stopped = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            return self.process.wait(timeout=10)
+        finally:
+            # children that outlived their parent still belong to the group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def log_tail(self, lines: int = 40) -> str:
+        """Return the end of the process's log, for error messages."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _spawn(
+    name: str, argv: list[str], url: str, log_dir: Path, env: Mapping[str, str] | None = None
+) -> Managed:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return Managed(name=name, process=process, url=url, log_path=log_path)
+
+
+def _wait(managed: Managed, ready: object, timeout_s: float) -> Managed:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if managed.process.poll() is not None:
+            raise RuntimeError(
+                f"{managed.name} exited with {managed.process.returncode}:\n{managed.log_tail()}"
+            )
+        if callable(ready) and ready():
+            return managed
+        time.sleep(0.2)
+    managed.stop()
+    raise TimeoutError(f"{managed.name} not ready after {timeout_s} s:\n{managed.log_tail()}")
+
+
+def redis_answers(url: str) -> bool:
+    """Return True when a Redis server at url answers PING."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    try:
+        return bool(client.ping())
+    except (redis.ConnectionError, redis.TimeoutError):
+        return False
+    finally:
+        client.close()
+
+
+def http_ready(url: str) -> bool:
+    """Return True when GET url answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def start_redis(log_dir: Path, port: int | None = None, timeout_s: float = 15) -> Managed:
+    """Start a throwaway redis-server: loopback only, no persistence."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise RuntimeError(REDIS_INSTALL_HINT)
+    port = port or free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    argv = [
+        executable,
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--save", "",
+        "--appendonly", "no",
+        "--daemonize", "no",
+        "--protected-mode", "yes",
+    ]  # fmt: skip
+    managed = _spawn(f"redis-{port}", argv, url, log_dir)
+    return _wait(managed, lambda: redis_answers(url), timeout_s)
+
+
+def start_bento(
+    log_dir: Path,
+    redis_url: str,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+    service: str | None = None,
+    timeout_s: float = 90,
+) -> Managed:
+    """Start `bentoml serve --production` with the repository's configuration."""
+    port = port or free_port()
+    argv = [str(BIN / "bentoml"), "serve", *([service] if service else []), "--production"]
+    argv += ["--host", "127.0.0.1", "--port", str(port)]
+    full_env = {
+        "BENTOML_CONFIG": str(ROOT / "bentoconfiguration.yaml"),
+        "REDIS_URL": redis_url,
+        "BENTOML_DO_NOT_TRACK": "True",
+        **(env or {}),
+    }
+    url = f"http://127.0.0.1:{port}"
+    managed = _spawn(f"bento-{port}", argv, url, log_dir, full_env)
+    return _wait(managed, lambda: http_ready(f"{url}/readyz"), timeout_s)
+
+
+def start_sync(
+    log_dir: Path,
+    redis_url: str,
+    port: int | None = None,
+    workers: int | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = 60,
+) -> Managed:
+    """Start the Flask baseline under gunicorn with its configuration file."""
+    port = port or free_port()
+    argv = [str(BIN / "gunicorn"), "-c", str(ROOT / "sync_baseline" / "gunicorn.conf.py")]
+    argv += ["--bind", f"127.0.0.1:{port}"]
+    if workers:
+        argv += ["--workers", str(workers)]
+    url = f"http://127.0.0.1:{port}"
+    managed = _spawn(f"sync-{port}", argv, url, log_dir, {"REDIS_URL": redis_url, **(env or {})})
+    return _wait(managed, lambda: http_ready(f"{url}/readyz"), timeout_s)
+
+
+@contextlib.contextmanager
+def running(managed: Managed) -> Iterator[Managed]:
+    """Stop the process on leaving the block, whatever happened inside."""
+    try:
+        yield managed
+    finally:
+        managed.stop()

@@ -1,0 +1,36 @@
+"""Run a throwaway local redis-server and seed it: python -m harness.redis_local --help."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+from harness.processes import running, start_redis
+from scoring import seed
+from scoring.settings import settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start redis-server on loopback, seed it, print its URL, and wait for Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=6379, help="0 picks a free port")
+    parser.add_argument("--entities", type=int, default=settings.entities)
+    args = parser.parse_args(argv)
+
+    log_dir = Path(tempfile.mkdtemp(prefix="redis-local-"))
+    with running(start_redis(log_dir, port=args.port or None)) as server:
+        seed.main(["--redis-url", server.url, "--count", str(args.entities)])
+        print(f"REDIS_URL={server.url}  (pid {server.pid}, log {server.log_path}); Ctrl-C stops it")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

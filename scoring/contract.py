@@ -1,0 +1,103 @@
+"""The HTTP contract both targets serve: paths, bodies and error messages."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from scoring.settings import settings
+
+PREDICT_PATH = "/predict"
+ENTITY_ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
+
+EntityId = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=settings.entity_id_max_length, pattern=ENTITY_ID_PATTERN
+    ),
+]
+
+FEATURE_STORE_UNAVAILABLE = "feature store unavailable"
+MODEL_OVERLOADED = "model service overloaded, retry later"
+MODEL_UNAVAILABLE = "model service unavailable"
+MODEL_TIMEOUT = "model call timed out"
+METHOD_NOT_ALLOWED = "method not allowed: use POST"
+UNSUPPORTED_MEDIA_TYPE = "Content-Type must be application/json"
+# seconds a client should wait before retrying a 503
+RETRY_AFTER_S = 1
+
+
+def body_too_large_message(limit: int) -> str:
+    """Return the 413 message for a body over the limit."""
+    return f"request body over {limit} bytes"
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """Accept a missing Content-Type or a JSON one; both targets then parse JSON."""
+    if not content_type:
+        return True
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+class PredictRequest(BaseModel):
+    """Body of POST /predict."""
+
+    # BentoML names the model it generates from the API signature "Input";
+    # the same title makes both targets' validation messages identical
+    model_config = ConfigDict(title="Input")
+
+    entity_id: EntityId
+
+
+class Scores(BaseModel):
+    """One score per model."""
+
+    model_a: float
+    model_b: float
+
+
+class PredictResponse(BaseModel):
+    """Body of a 200 answer to POST /predict."""
+
+    entity_id: str
+    scores: Scores
+    score: float
+
+
+def build_response(entity_id: str, score_a: float, score_b: float) -> PredictResponse:
+    """Assemble the answer; the combined score is the mean of the two models."""
+    return PredictResponse(
+        entity_id=entity_id,
+        scores=Scores(model_a=score_a, model_b=score_b),
+        score=(score_a + score_b) / 2,
+    )
+
+
+def encode_json(body: dict[str, Any]) -> bytes:
+    """Serialise an error body exactly as Starlette's JSONResponse does."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def error_body(message: str) -> dict[str, Any]:
+    """Return the JSON body of every non-validation error."""
+    return {"error": message}
+
+
+def unknown_entity_body(entity_id: str) -> dict[str, Any]:
+    """Return the 404 body naming the id that was not found."""
+    return error_body(f"unknown entity_id: {entity_id!r}")
+
+
+def validation_error_body(exc: ValidationError) -> dict[str, Any]:
+    """Return the 400 body for a body that does not fit the request schema.
+
+    Same shape as BentoML's own answer to a validation error, so the two
+    targets agree without either one post-processing the other's output.
+    """
+    return {
+        "error": f"{exc.error_count()} validation error for {exc.title}",
+        "detail": exc.errors(include_context=False, include_input=False),
+    }

@@ -1,0 +1,58 @@
+"""Settings shared by both targets, read once from environment variables.
+
+Every knob of the workload lives here, so the BentoML service, the Flask
+baseline, the seeder and the load generator cannot disagree about it.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Workload, feature store and batching settings (env prefix ``SCORING_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="SCORING_", extra="ignore")
+
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("REDIS_URL", "SCORING_REDIS_URL"),
+        description="Feature store; rediss:// and passwords are supported.",
+    )
+    redis_max_connections: int = Field(default=64, ge=1)
+    redis_timeout_s: float = Field(
+        default=0.5, gt=0, description="Connect, read and pool-wait timeout."
+    )
+
+    entities: int = Field(default=10_000, ge=1, description="Entities seeded.")
+    feature_dim: int = Field(default=16, ge=1, le=1024)
+    entity_id_max_length: int = Field(default=128, ge=8)
+    max_body_bytes: int = Field(default=4096, ge=256)
+
+    model_sleep_min_ms: float = Field(default=40.0, ge=0)
+    model_sleep_max_ms: float = Field(default=50.0, ge=0)
+    model_item_cost_ms: float = Field(
+        default=0.0, ge=0, description="Extra sleep per item in a batch."
+    )
+
+    max_batch_size: int = Field(default=64, ge=1)
+    max_latency_ms: int = Field(
+        default=1000, ge=1, description="Batches that would miss it are shed (503)."
+    )
+
+    @field_validator("redis_url")
+    @classmethod
+    def require_redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
+        return value
+
+    @model_validator(mode="after")
+    def require_ordered_sleep_range(self) -> Settings:
+        if self.model_sleep_min_ms > self.model_sleep_max_ms:
+            raise ValueError("model_sleep_min_ms must not exceed model_sleep_max_ms")
+        return self
+
+
+settings = Settings()

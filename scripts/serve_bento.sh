@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Serve the BentoML target on port ${PORT:-3000} with bentoconfiguration.yaml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export BENTOML_CONFIG="$PWD/bentoconfiguration.yaml"
+exec .venv/bin/bentoml serve --production --host "${HOST:-127.0.0.1}" --port "${PORT:-3000}" "$@"

@@ -1,0 +1,83 @@
+"""ASGI middleware that enforces the request side of the contract before BentoML parses it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scoring import contract
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class RequestGuard:
+    """Answer 405, 413 and 415 on the predict path with the contract's JSON errors."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != contract.PREDICT_PATH:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        if scope["method"] != "POST":
+            await _send_error(send, 405, contract.METHOD_NOT_ALLOWED, [(b"allow", b"POST")])
+            return
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        if not contract.is_json_media_type(content_type):
+            await _send_error(send, 415, contract.UNSUPPORTED_MEDIA_TYPE)
+            return
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _send_error(send, 413, contract.body_too_large_message(self.max_body_bytes))
+            return
+        await self._call_counting(scope, receive, send)
+
+    async def _call_counting(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # a chunked body has no Content-Length: count it as it arrives, and
+        # when it overflows, answer 413 in place of whatever BentoML makes of
+        # the aborted read (its handler turns any exception into a 500)
+        received = 0
+        oversized = answered = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, oversized
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    oversized = True
+                    raise _BodyTooLarge
+            return message
+
+        async def replacing_send(message: Message) -> None:
+            nonlocal answered
+            if not oversized:
+                await send(message)
+            elif not answered and message["type"] == "http.response.start":
+                answered = True
+                await _send_error(send, 413, contract.body_too_large_message(self.max_body_bytes))
+
+        try:
+            await self.app(scope, counting_receive, replacing_send)
+        except _BodyTooLarge:
+            if not answered:
+                await _send_error(send, 413, contract.body_too_large_message(self.max_body_bytes))
+
+
+async def _send_error(
+    send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = contract.encode_json(contract.error_body(message))
+    headers: list[Any] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *(extra or []),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

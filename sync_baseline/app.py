@@ -1,0 +1,110 @@
+"""Flask target: the same contract, synchronous from end to end."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import redis
+from flask import Flask, Response, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from scoring import contract, features
+from scoring.models import SleepingModel
+from scoring.settings import Settings, settings
+from scoring.timing import Timer
+from sync_baseline import metrics
+
+
+def _error(status: int, body: dict[str, Any]) -> Response:
+    response = Response(contract.encode_json(body), status, mimetype="application/json")
+    if status == 503:
+        response.headers["Retry-After"] = str(contract.RETRY_AFTER_S)
+    return response
+
+
+def _read_body(limit: int) -> bytes:
+    """Return the request body; werkzeug checks a declared length, we count a chunked one."""
+    if request.content_length is not None:
+        return request.get_data()
+    raw: bytes = request.environ["wsgi.input"].read(limit + 1)
+    if len(raw) > limit:
+        raise RequestEntityTooLarge()
+    return raw
+
+
+def create_app(config: Settings | None = None, parallel_models: bool = False) -> Flask:
+    """Create the app; parallel_models runs the two model calls in two threads."""
+    config = config or settings
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    store = features.sync_client(config)
+    # one instance of each model per worker process, like one per BentoML service
+    model_a = SleepingModel("model_a", config)
+    model_b = SleepingModel("model_b", config)
+    pool = ThreadPoolExecutor(max_workers=2) if parallel_models else None
+
+    def run_models(vector: list[float]) -> tuple[float, float]:
+        if pool is None:
+            return model_a.predict(vector), model_b.predict(vector)
+        future_b = pool.submit(model_b.predict, vector)
+        return model_a.predict(vector), future_b.result()
+
+    @app.post(contract.PREDICT_PATH)
+    def predict() -> Any:
+        timer = Timer()
+        if not contract.is_json_media_type(request.content_type):
+            return _error(415, contract.error_body(contract.UNSUPPORTED_MEDIA_TYPE))
+        # an empty body is an empty object, as BentoML reads it: "entity_id: Field required"
+        raw = _read_body(config.max_body_bytes) or b"{}"
+        try:
+            body = contract.PredictRequest.model_validate_json(raw)
+        except ValidationError as exc:
+            return _error(400, contract.validation_error_body(exc))
+        try:
+            with timer.span("redis"):
+                vector = features.fetch_features(store, body.entity_id)
+        except (redis.ConnectionError, redis.TimeoutError):
+            return _error(503, contract.error_body(contract.FEATURE_STORE_UNAVAILABLE))
+        if vector is None:
+            return _error(404, contract.unknown_entity_body(body.entity_id))
+        with timer.span("model"):
+            score_a, score_b = run_models(vector)
+        answer = contract.build_response(body.entity_id, score_a, score_b)
+        return Response(
+            answer.model_dump_json(),
+            mimetype="application/json",
+            headers={"Server-Timing": timer.header()},
+        )
+
+    @app.get("/healthz")
+    @app.get("/livez")
+    def livez() -> Any:
+        return Response("\n", mimetype="text/plain")
+
+    @app.get("/readyz")
+    def readyz() -> Any:
+        try:
+            store.ping()
+        except (redis.ConnectionError, redis.TimeoutError):
+            return Response(contract.FEATURE_STORE_UNAVAILABLE, 503, mimetype="text/plain")
+        return Response("\n", mimetype="text/plain")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        # werkzeug's own errors (405, 413, unknown path) in the contract's JSON shape
+        status = exc.code or 500
+        if status == 413:
+            return _error(
+                413, contract.error_body(contract.body_too_large_message(config.max_body_bytes))
+            )
+        if status == 405:
+            response = _error(405, contract.error_body(contract.METHOD_NOT_ALLOWED))
+            response.headers["Allow"] = "POST"
+            return response
+        return _error(status, contract.error_body(exc.description or exc.name))
+
+    metrics.init_app(app)
+    return app

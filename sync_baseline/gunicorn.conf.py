@@ -1,0 +1,32 @@
+"""gunicorn settings for the Flask target: sync workers, bounded backlog and timeouts."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+from typing import Any
+
+bind = os.environ.get("SYNC_BIND", "127.0.0.1:5000")
+worker_class = "sync"
+# the classic recommendation for sync workers
+workers = int(os.environ.get("SYNC_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+# a full backlog refuses connections instead of queueing them forever
+backlog = int(os.environ.get("SYNC_BACKLOG", 256))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+# the app reads its wsgi entry point from sync_baseline.wsgi, one app per worker
+wsgi_app = "sync_baseline.wsgi:app"
+
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="sync-baseline-metrics-"))
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live gauges from the shared metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

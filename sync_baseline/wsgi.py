@@ -1,0 +1,9 @@
+"""WSGI entry point: gunicorn -c sync_baseline/gunicorn.conf.py."""
+
+from __future__ import annotations
+
+import os
+
+from sync_baseline.app import create_app
+
+app = create_app(parallel_models=os.environ.get("SYNC_PARALLEL_MODELS") == "1")

@@ -1,0 +1,59 @@
+"""Real servers for integration tests: redis-server, bentoml serve and gunicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.processes import Managed, start_bento, start_redis, start_sync
+from scoring import features
+from scoring.settings import settings
+
+TEST_ENTITIES = 2_000
+
+
+def seed_store(url: str) -> None:
+    """Seed the first TEST_ENTITIES entities into the server at url."""
+    client = features.sync_client(settings.model_copy(update={"redis_url": url}))
+    try:
+        features.seed(client, TEST_ENTITIES, settings.feature_dim)
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server-logs")
+
+
+@pytest.fixture(scope="session")
+def redis_server(log_dir: Path) -> Iterator[Managed]:
+    server = start_redis(log_dir)
+    try:
+        seed_store(server.url)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def bento_server(log_dir: Path, redis_server: Managed) -> Iterator[Managed]:
+    server = start_bento(log_dir, redis_server.url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sync_server(log_dir: Path, redis_server: Managed) -> Iterator[Managed]:
+    server = start_sync(log_dir, redis_server.url, workers=3)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["bento", "sync"])
+def target(request: pytest.FixtureRequest) -> Managed:
+    """Each test that takes it runs once against each target."""
+    server: Managed = request.getfixturevalue(f"{request.param}_server")
+    return server

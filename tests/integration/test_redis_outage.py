@@ -1,0 +1,67 @@
+"""Both targets answer 503 fast while Redis is down and recover without a restart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from harness.processes import Managed, free_port, http_ready, start_bento, start_redis, start_sync
+from scoring import contract
+from tests.integration.conftest import seed_store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def outage(log_dir: Path) -> Iterator[tuple[int, list[Managed]]]:
+    """A Redis of its own (restarted on the same port) behind both targets."""
+    port = free_port()
+    store = start_redis(log_dir, port=port)
+    seed_store(store.url)
+    targets = [start_bento(log_dir, store.url), start_sync(log_dir, store.url, workers=2)]
+    try:
+        yield port, [store, *targets]
+    finally:
+        for server in targets:
+            server.stop()
+
+
+def _wait_for(predicate: object, timeout_s: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if callable(predicate) and predicate():
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"not true within {timeout_s} s")
+
+
+def test_redis_down_gives_503_then_recovery(
+    outage: tuple[int, list[Managed]], log_dir: Path
+) -> None:
+    port, (store, *targets) = outage
+    store.stop()
+    for target in targets:
+        started = time.monotonic()
+        answer = requests.post(target.url + "/predict", json={"entity_id": "e0000001"}, timeout=10)
+        assert time.monotonic() - started < 3, target.name
+        assert answer.status_code == 503, target.name
+        assert answer.json() == {"error": contract.FEATURE_STORE_UNAVAILABLE}
+        assert answer.headers["Retry-After"] == str(contract.RETRY_AFTER_S)
+        _wait_for(lambda t=target: not http_ready(t.url + "/readyz"), 5)
+        assert http_ready(target.url + "/livez")
+
+    restarted = start_redis(log_dir, port=port)
+    try:
+        seed_store(restarted.url)
+        for target in targets:
+            _wait_for(lambda t=target: http_ready(t.url + "/readyz"), 5)
+            answer = requests.post(
+                target.url + "/predict", json={"entity_id": "e0000001"}, timeout=10
+            )
+            assert answer.status_code == 200, (target.name, answer.text)
+    finally:
+        restarted.stop()

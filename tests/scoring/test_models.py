@@ -1,0 +1,71 @@
+"""The fake models: deterministic scores and serial sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+
+import pytest
+
+from scoring import models
+from scoring.settings import Settings
+
+FAST = Settings(model_sleep_min_ms=20, model_sleep_max_ms=20, feature_dim=4)
+
+
+def test_score_is_the_logistic_of_the_dot_product() -> None:
+    assert models.score([1.0, 2.0], 0.5, [0.5, -0.25]) == pytest.approx(
+        1 / (1 + math.exp(-(0.5 + 0.5 - 0.5)))
+    )
+    with pytest.raises(ValueError, match="expected 2 features"):
+        models.score([1.0, 2.0], 0.0, [1.0])
+
+
+def test_each_model_has_its_own_fixed_weights() -> None:
+    assert models.model_weights("model_a", 4) == models.model_weights("model_a", 4)
+    assert models.model_weights("model_a", 4) != models.model_weights("model_b", 4)
+
+
+def test_sleeping_model_returns_the_expected_scores() -> None:
+    vector = [0.1, -0.2, 0.3, -0.4]
+    expected = models.expected_scores(vector)
+    for name in models.MODEL_NAMES:
+        assert models.SleepingModel(name, FAST).predict(vector) == expected[name]
+
+
+def test_sync_model_is_a_serial_resource() -> None:
+    model = models.SleepingModel("model_a", FAST)
+    started = time.perf_counter()
+    threads = [threading.Thread(target=model.predict, args=([0.0] * 4,)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert time.perf_counter() - started >= 3 * 0.020
+
+
+async def test_async_model_sleeps_once_per_batch_and_serially_across_batches() -> None:
+    model = models.SleepingModel("model_b", FAST)
+    started = time.perf_counter()
+    scores = await model.predict_batch_async([[0.0] * 4] * 32)
+    one_batch = time.perf_counter() - started
+    assert len(scores) == 32
+    assert one_batch < 2 * 0.020  # one sleep, not 32
+
+    started = time.perf_counter()
+    await asyncio.gather(*(model.predict_batch_async([[0.0] * 4]) for _ in range(3)))
+    assert time.perf_counter() - started >= 3 * 0.020
+
+
+def test_item_cost_adds_to_the_batch_sleep() -> None:
+    model = models.SleepingModel("model_a", FAST.model_copy(update={"model_item_cost_ms": 1.0}))
+    started = time.perf_counter()
+    model.predict_batch([[0.0] * 4] * 30)
+    assert time.perf_counter() - started >= 0.020 + 0.030
+
+
+def test_settings_refuse_an_inverted_sleep_range() -> None:
+    with pytest.raises(ValueError, match="must not exceed"):
+        Settings(model_sleep_min_ms=50, model_sleep_max_ms=40)

@@ -1,0 +1,89 @@
+"""bentoconfiguration.yaml and the batching knobs really reach BentoML.
+
+BentoML accepts unknown keys and misspelt service names without a word, so
+each setting is read back from the objects BentoML itself builds from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.processes import ROOT
+from scoring.settings import settings
+
+CONFIG = ROOT / "bentoconfiguration.yaml"
+
+
+@pytest.fixture(scope="module")
+def loaded_services() -> Iterator[dict[str, Any]]:
+    from bentoml._internal.configuration import load_config
+    from bentoml._internal.configuration.containers import BentoMLContainer
+
+    load_config(str(CONFIG))
+    yield BentoMLContainer.config.services.get()
+
+
+def _services() -> tuple[Any, ...]:
+    """Return the entry service and its model services, as BentoML built them."""
+    from service.service import ModelA, ModelB, Scorer
+
+    return Scorer, ModelA, ModelB
+
+
+def _service_names() -> set[str]:
+    scorer = _services()[0]
+
+    return {scorer.name, *(dep.on.name for dep in scorer.dependencies.values())}
+
+
+def test_file_names_exactly_the_real_services() -> None:
+    written = yaml.safe_load(Path(CONFIG).read_text())
+    assert "version" not in written
+    assert set(written["services"]) == _service_names()
+
+
+def test_runner_connection_reaches_the_client_of_each_model(
+    loaded_services: dict[str, Any],
+) -> None:
+    from _bentoml_impl.client.proxy2 import RemoteProxy
+
+    for dependency in _services()[0].dependencies.values():
+        proxy: Any = RemoteProxy("http://127.0.0.1:9", service=dependency.on)
+        sessions = proxy._async._session_manager
+        # far beyond any run: the session is never refreshed under in-flight calls
+        assert sessions.max_requests >= 10**9
+        assert isinstance(sessions.max_age, float)
+        assert sessions.max_age >= 86_400
+        assert proxy._async.timeout == pytest.approx(
+            loaded_services[dependency.on.name]["traffic"]["timeout"] * 1.01
+        )
+
+
+def test_runtime_settings_are_loaded_per_service(loaded_services: dict[str, Any]) -> None:
+    for name in _service_names():
+        assert loaded_services[name]["workers"] == 1
+        assert loaded_services[name]["logging"]["access"]["enabled"] is False
+
+
+def test_batching_comes_from_settings() -> None:
+    scorer, *models = _services()
+    for model in models:
+        method = model.apis["predict"]
+        assert method.batchable
+        assert method.max_batch_size == settings.max_batch_size
+        assert method.max_latency_ms == settings.max_latency_ms
+    assert not scorer.apis["predict"].batchable
+
+
+def test_bentofile_points_at_the_entry_service_and_configuration() -> None:
+    bentofile = yaml.safe_load((ROOT / "bentofile.yaml").read_text())
+    assert bentofile["service"] == "service.service:Scorer"
+    assert bentofile["docker"]["python_version"] == "3.11"
+    envs = {env["name"]: env["value"] for env in bentofile["envs"]}
+    assert envs["BENTOML_CONFIG"].endswith("/bentoconfiguration.yaml")
+    assert "bentoconfiguration.yaml" in bentofile["include"]

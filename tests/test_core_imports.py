@@ -1,0 +1,16 @@
+"""The shared core stays free of both serving frameworks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_core_imports_neither_bentoml_nor_flask() -> None:
+    code = (
+        "import sys, scoring.contract, scoring.features, scoring.models, scoring.seed, "
+        "scoring.settings, scoring.timing\n"
+        "leaked = {'bentoml', 'flask', 'starlette'} & set(sys.modules)\n"
+        "assert not leaked, leaked"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
