@@ -105,7 +105,8 @@ def _client_options(config: Settings) -> dict[str, object]:
         "socket_timeout": config.redis_timeout_s,
         "retry": Retry(NoBackoff(), 0),
         "max_connections": config.redis_max_connections,
-        "timeout": config.redis_timeout_s,
+        # under a CPU-saturated event loop a pool wait is overload, not an outage
+        "timeout": config.redis_pool_wait_s,
     }
 
 

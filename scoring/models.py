@@ -68,11 +68,20 @@ class SleepingModel:
 
     async def predict_batch_async(self, batch: Sequence[Sequence[float]]) -> list[float]:
         """Score a batch without blocking the event loop; callers queue for the model."""
+        scores, _ = await self.predict_batch_timed_async(batch)
+        return scores
+
+    async def predict_batch_timed_async(
+        self, batch: Sequence[Sequence[float]]
+    ) -> tuple[list[float], float]:
+        """Score a batch; also return the seconds spent waiting for the model to be free."""
         if self._async_lock is None:
             self._async_lock = asyncio.Lock()
+        queued = time.perf_counter()
         async with self._async_lock:
+            waited = time.perf_counter() - queued
             await asyncio.sleep(self._duration_s(len(batch)))
-            return self._scores(batch)
+            return self._scores(batch), waited
 
     def predict(self, features: Sequence[float]) -> float:
         """Score one vector, blocking the calling thread."""

@@ -6,6 +6,8 @@ baseline, the seeder and the load generator cannot disagree about it.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,9 +22,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("REDIS_URL", "SCORING_REDIS_URL"),
         description="Feature store; rediss:// and passwords are supported.",
     )
-    redis_max_connections: int = Field(default=64, ge=1)
-    redis_timeout_s: float = Field(
-        default=0.5, gt=0, description="Connect, read and pool-wait timeout."
+    redis_max_connections: int = Field(default=256, ge=1)
+    redis_timeout_s: float = Field(default=0.5, gt=0, description="Connect and read timeout.")
+    redis_pool_wait_s: float = Field(
+        default=5.0, gt=0, description="Longest wait for a free pooled connection."
     )
 
     entities: int = Field(default=10_000, ge=1, description="Entities seeded.")
@@ -36,7 +39,15 @@ class Settings(BaseSettings):
         default=0.0, ge=0, description="Extra sleep per item in a batch."
     )
 
-    max_batch_size: int = Field(default=64, ge=1)
+    model_batcher: Literal["adaptive", "continuous", "none"] = Field(
+        default="adaptive",
+        description="How model services batch: BentoML's adaptive batching, the "
+        "continuous batcher, or one request per call.",
+    )
+    max_batch_size: int = Field(default=128, ge=2)
+    max_queue: int = Field(
+        default=2048, ge=1, description="Continuous batcher: queued requests before 503."
+    )
     max_latency_ms: int = Field(
         default=1000, ge=1, description="Batches that would miss it are shed (503)."
     )

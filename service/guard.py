@@ -1,12 +1,16 @@
-"""ASGI middleware that enforces the request side of the contract before BentoML parses it."""
+"""The contract at BentoML's HTTP edge: request checks before parsing, and error answers."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
+import bentoml
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scoring import contract
+from scoring import contract, profiling
+from scoring.settings import settings
 
 
 class _BodyTooLarge(Exception):
@@ -70,6 +74,32 @@ class RequestGuard:
                 await _send_error(send, 413, contract.body_too_large_message(self.max_body_bytes))
 
 
+class ProfileMiddleware:
+    """Profile every predict request into SCORING_PROFILE_DIR (diagnostics only)."""
+
+    def __init__(self, app: ASGIApp, directory: Path) -> None:
+        self.app = app
+        self.directory = directory
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != contract.PREDICT_PATH:
+            await self.app(scope, receive, send)
+            return
+        profiler = profiling.start(async_mode=True)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            profiling.finish(profiler, self.directory)
+
+
+def install(service: Any) -> None:
+    """Add the contract guard, and the profiler when SCORING_PROFILE_DIR is set."""
+    service.add_asgi_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    directory = profiling.profile_dir()
+    if directory is not None:
+        service.add_asgi_middleware(ProfileMiddleware, directory=directory)
+
+
 async def _send_error(
     send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
@@ -81,3 +111,15 @@ async def _send_error(
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def error_response(
+    status: int, body: dict[str, Any], ctx: bentoml.Context
+) -> contract.PredictResponse:
+    # BentoML copies ctx.response onto whatever the API returns, so set both
+    ctx.response.status_code = status
+    if status == 503:
+        ctx.response.headers["Retry-After"] = str(contract.RETRY_AFTER_S)
+    # BentoML sends a Response back as is; the API's declared type stays the
+    # schema of a 200 answer, which is what its OpenAPI document shows
+    return cast(contract.PredictResponse, JSONResponse(body, status_code=status))

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
 import aiohttp
 import bentoml
 import redis
 from bentoml.exceptions import ServiceUnavailable
 from pydantic import BaseModel
-from starlette.responses import JSONResponse
 
 from scoring import contract, features
+from scoring.batcher import ContinuousBatcher, Overloaded
 from scoring.models import SleepingModel
 from scoring.settings import settings
 from scoring.timing import Timer
-from service.guard import RequestGuard
+from service import guard
+from service.guard import error_response
+
+logger = logging.getLogger(__name__)
 
 
 class ModelInput(BaseModel):
@@ -35,28 +40,60 @@ class ModelOutput(BaseModel):
     model_ms: float
 
 
+# How a model service forms batches (SCORING_MODEL_BATCHER):
+# - "adaptive": BentoML's adaptive batching, @bentoml.api(batchable=True) with
+#   the knobs from settings (the shipped default);
+# - "continuous": a plain API that feeds an in-process continuous batcher,
+#   which never waits on purpose (see scoring/batcher.py);
+# - "none": one request per model call.
+# Every mode takes a list, so the entry service calls them all the same way.
+_ADAPTIVE = settings.model_batcher == "adaptive"
+_API_OPTIONS: dict[str, Any] = (
+    {
+        "batchable": True,
+        "max_batch_size": settings.max_batch_size,
+        "max_latency_ms": settings.max_latency_ms,
+    }
+    if _ADAPTIVE
+    else {}
+)
+
+
 class _BatchedModel:
-    """A model served with adaptive batching: one sleep per batch, not per request."""
+    """A model served behind a batching API: one sleep per batch, not per request."""
 
     name: str
 
     def __init__(self) -> None:
         self.model = SleepingModel(self.name, settings)
+        self.batcher: ContinuousBatcher[ModelInput, ModelOutput] | None = None
+        if settings.model_batcher == "continuous":
+            self.batcher = ContinuousBatcher(
+                self._score, settings.max_batch_size, settings.max_queue
+            )
 
-    @bentoml.api(
-        batchable=True,
-        max_batch_size=settings.max_batch_size,
-        max_latency_ms=settings.max_latency_ms,
-    )
-    async def predict(self, items: list[ModelInput]) -> list[ModelOutput]:
-        """Score a batch of feature vectors."""
-        started = time.time()
-        scores = await self.model.predict_batch_async([item.features for item in items])
+    async def _score(self, items: Sequence[ModelInput]) -> list[ModelOutput]:
+        called = time.time()
+        vectors = [item.features for item in items]
+        scores, waited_s = await self.model.predict_batch_timed_async(vectors)
+        # waiting for the (serial) model counts as waiting, not as model time
+        started = called + waited_s
         model_ms = (time.time() - started) * 1000
         return [
             ModelOutput(score=value, queued_ms=(started - item.sent_at) * 1000, model_ms=model_ms)
             for item, value in zip(items, scores, strict=True)
         ]
+
+    @bentoml.api(**_API_OPTIONS)
+    async def predict(self, items: list[ModelInput]) -> list[ModelOutput]:
+        """Score a batch of feature vectors."""
+        if self.batcher is None:
+            return await self._score(items)
+        try:
+            done = await asyncio.gather(*(self.batcher.submit(item) for item in items))
+        except Overloaded as exc:
+            raise ServiceUnavailable("process is overloaded") from exc
+        return [output for output, _ in done]
 
 
 @bentoml.service(name="ModelA")
@@ -67,16 +104,6 @@ class ModelA(_BatchedModel):
 @bentoml.service(name="ModelB")
 class ModelB(_BatchedModel):
     name = "model_b"
-
-
-def _error(status: int, body: dict[str, Any], ctx: bentoml.Context) -> contract.PredictResponse:
-    # BentoML copies ctx.response onto whatever the API returns, so set both
-    ctx.response.status_code = status
-    if status == 503:
-        ctx.response.headers["Retry-After"] = str(contract.RETRY_AFTER_S)
-    # BentoML sends a Response back as is; the API's declared type stays the
-    # schema of a 200 answer, which is what its OpenAPI document shows
-    return cast(contract.PredictResponse, JSONResponse(body, status_code=status))
 
 
 @bentoml.service(name="Scorer")
@@ -99,6 +126,17 @@ class Scorer:
         except (redis.ConnectionError, redis.TimeoutError):
             return False
 
+    @staticmethod
+    async def _call_model(model: Any, item: ModelInput) -> list[ModelOutput]:
+        try:
+            result: list[ModelOutput] = await model.to_async.predict([item])
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+            # the model server may close an idle keep-alive connection just as it
+            # is reused; scoring is idempotent, so one retry on a new one is safe
+            logger.info("retrying a model call after %r", exc)
+            result = await model.to_async.predict([item])
+        return result
+
     @bentoml.api(route=contract.PREDICT_PATH)
     async def predict(
         self, entity_id: contract.EntityId, ctx: bentoml.Context
@@ -109,23 +147,23 @@ class Scorer:
             with timer.span("redis"):
                 vector = await features.fetch_features_async(self.redis, entity_id)
         except (redis.ConnectionError, redis.TimeoutError):
-            return _error(503, contract.error_body(contract.FEATURE_STORE_UNAVAILABLE), ctx)
+            return error_response(503, contract.error_body(contract.FEATURE_STORE_UNAVAILABLE), ctx)
         if vector is None:
-            return _error(404, contract.unknown_entity_body(entity_id), ctx)
+            return error_response(404, contract.unknown_entity_body(entity_id), ctx)
 
         item = ModelInput(features=vector, sent_at=time.time())
         called = time.perf_counter()
         try:
             out_a, out_b = await asyncio.gather(
-                self.model_a.to_async.predict([item]),
-                self.model_b.to_async.predict([item]),
+                self._call_model(self.model_a, item), self._call_model(self.model_b, item)
             )
         except ServiceUnavailable:
-            return _error(503, contract.error_body(contract.MODEL_OVERLOADED), ctx)
+            return error_response(503, contract.error_body(contract.MODEL_OVERLOADED), ctx)
         except TimeoutError:
-            return _error(504, contract.error_body(contract.MODEL_TIMEOUT), ctx)
-        except (aiohttp.ClientError, bentoml.exceptions.BentoMLException):
-            return _error(503, contract.error_body(contract.MODEL_UNAVAILABLE), ctx)
+            return error_response(504, contract.error_body(contract.MODEL_TIMEOUT), ctx)
+        except (aiohttp.ClientError, bentoml.exceptions.BentoMLException) as exc:
+            logger.warning("model call failed: %r", exc)
+            return error_response(503, contract.error_body(contract.MODEL_UNAVAILABLE), ctx)
 
         a, b = out_a[0], out_b[0]
         # the two calls overlap: attribute the slower one's wait and run
@@ -137,5 +175,4 @@ class Scorer:
         return contract.build_response(entity_id, a.score, b.score)
 
 
-# @bentoml.service turned the class into a bentoml.Service
-Scorer.add_asgi_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)  # type: ignore[attr-defined]
+guard.install(Scorer)

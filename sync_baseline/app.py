@@ -6,11 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import redis
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from scoring import contract, features
+from scoring import contract, features, profiling
 from scoring.models import SleepingModel
 from scoring.settings import Settings, settings
 from scoring.timing import Timer
@@ -107,4 +107,22 @@ def create_app(config: Settings | None = None, parallel_models: bool = False) ->
         return _error(status, contract.error_body(exc.description or exc.name))
 
     metrics.init_app(app)
+    _init_profiling(app)
     return app
+
+
+def _init_profiling(app: Flask) -> None:
+    """Profile every predict request into SCORING_PROFILE_DIR (diagnostics only)."""
+    directory = profiling.profile_dir()
+    if directory is None:
+        return
+
+    @app.before_request
+    def start_profile() -> None:
+        if request.path == contract.PREDICT_PATH:
+            g.profiler = profiling.start(async_mode=False)
+
+    @app.teardown_request
+    def finish_profile(_: BaseException | None) -> None:
+        if "profiler" in g:
+            profiling.finish(g.pop("profiler"), directory)

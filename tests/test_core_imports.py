@@ -9,7 +9,7 @@ import sys
 def test_core_imports_neither_bentoml_nor_flask() -> None:
     code = (
         "import sys, scoring.contract, scoring.features, scoring.models, scoring.seed, "
-        "scoring.settings, scoring.timing\n"
+        "scoring.settings, scoring.timing, scoring.batcher, scoring.profiling\n"
         "leaked = {'bentoml', 'flask', 'starlette'} & set(sys.modules)\n"
         "assert not leaked, leaked"
     )

@@ -46,13 +46,20 @@ def bento_server(log_dir: Path, redis_server: Managed) -> Iterator[Managed]:
 
 
 @pytest.fixture(scope="session")
+def edge_server(log_dir: Path, redis_server: Managed) -> Iterator[Managed]:
+    server = start_bento(log_dir, redis_server.url, service="service.edge:EdgeScorer")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def sync_server(log_dir: Path, redis_server: Managed) -> Iterator[Managed]:
     server = start_sync(log_dir, redis_server.url, workers=3)
     yield server
     server.stop()
 
 
-@pytest.fixture(params=["bento", "sync"])
+@pytest.fixture(params=["bento", "edge", "sync"])
 def target(request: pytest.FixtureRequest) -> Managed:
     """Each test that takes it runs once against each target."""
     server: Managed = request.getfixturevalue(f"{request.param}_server")

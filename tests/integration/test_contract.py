@@ -57,17 +57,17 @@ def _send(server: Managed, case: str) -> requests.Response:
     )
 
 
-def test_same_entity_gives_the_same_scores_on_both_targets(
-    bento_server: Managed, sync_server: Managed
+def test_same_entity_gives_the_same_scores_on_every_target(
+    bento_server: Managed, edge_server: Managed, sync_server: Managed
 ) -> None:
     for index in (0, 1, 1999):
         entity_id = features.entity_id_for(index)
         answers = [
             requests.post(s.url + "/predict", json={"entity_id": entity_id}, timeout=10)
-            for s in (bento_server, sync_server)
+            for s in (bento_server, edge_server, sync_server)
         ]
-        assert [a.status_code for a in answers] == [200, 200]
-        assert answers[0].json() == answers[1].json()
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        assert answers[0].json() == answers[1].json() == answers[2].json()
         expected = expected_scores(features.make_features(entity_id, settings.feature_dim))
         assert answers[0].json() == {
             "entity_id": entity_id,
@@ -85,19 +85,19 @@ def test_answers_carry_a_server_timing_breakdown(target: Managed) -> None:
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
-def test_error_contract_is_identical_on_both_targets(
-    case: str, bento_server: Managed, sync_server: Managed
+def test_error_contract_is_identical_on_every_target(
+    case: str, bento_server: Managed, edge_server: Managed, sync_server: Managed
 ) -> None:
-    bento, sync = _send(bento_server, case), _send(sync_server, case)
+    answers = [_send(server, case) for server in (bento_server, edge_server, sync_server)]
     expected_status = ERROR_CASES[case][3]
-    assert (bento.status_code, sync.status_code) == (expected_status, expected_status)
-    for answer in (bento, sync):
+    assert [a.status_code for a in answers] == [expected_status] * 3
+    for answer in answers:
         assert answer.headers["Content-Type"].startswith("application/json")
         assert isinstance(answer.json()["error"], str)
         assert "Traceback" not in answer.text
-    assert bento.json() == sync.json()
-    if expected_status == 405:
-        assert bento.headers["Allow"] == sync.headers["Allow"] == "POST"
+        assert answer.json() == answers[-1].json()
+        if expected_status == 405:
+            assert answer.headers["Allow"] == "POST"
 
 
 def test_unknown_entity_error_names_the_id(target: Managed) -> None:

@@ -69,3 +69,13 @@ def test_item_cost_adds_to_the_batch_sleep() -> None:
 def test_settings_refuse_an_inverted_sleep_range() -> None:
     with pytest.raises(ValueError, match="must not exceed"):
         Settings(model_sleep_min_ms=50, model_sleep_max_ms=40)
+
+
+async def test_timed_calls_report_the_wait_for_the_model() -> None:
+    model = models.SleepingModel("model_a", FAST)
+    results = await asyncio.gather(
+        *(model.predict_batch_timed_async([[0.0] * 4]) for _ in range(2))
+    )
+    waits = sorted(waited for _, waited in results)
+    assert waits[0] < 0.010
+    assert waits[1] >= 0.015  # the second call waited for the first

@@ -1,0 +1,45 @@
+"""What a run ran on: machine, Python and package versions."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+PACKAGES = ("bentoml", "aiohttp", "redis", "flask", "gunicorn", "locust", "pydantic", "starlette")
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _redis_server_version() -> str:
+    executable = shutil.which("redis-server")
+    if executable is None:
+        return "not installed"
+    done = subprocess.run([executable, "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def describe() -> dict[str, Any]:
+    """Return the machine and software a run used."""
+    return {
+        "cpu_model": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "packages": {name: metadata.version(name) for name in PACKAGES},
+        "redis_server": _redis_server_version(),
+    }

@@ -1,0 +1,100 @@
+"""Profile one request and a short burst on each target: python -m harness.profile --help.
+
+Each target runs with SCORING_PROFILE_DIR set, so its server saves a
+pyinstrument session per request; this combines them into HTML pages
+(results/profiles/<target>/one.html and burst.html) and prints where the time went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from pyinstrument.renderers import ConsoleRenderer, HTMLRenderer
+from pyinstrument.session import Session
+
+from harness import processes
+from harness.compare import RUNGS, feature_store, start_rung
+from scoring import contract, features, profiling
+from scoring.settings import settings
+
+DEFAULT_TARGETS = ("sync-seq", "async-runners", "async-edge")
+
+
+async def _send(url: str, count: int) -> list[int]:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=count)) as session:
+
+        async def one(index: int) -> int:
+            body = {"entity_id": features.entity_id_for(index)}
+            async with session.post(url + contract.PREDICT_PATH, json=body) as answer:
+                await answer.read()
+                return answer.status
+
+        return await asyncio.gather(*(one(i) for i in range(count)))
+
+
+def _combined(directory: Path, expected: int, timeout_s: float = 10.0) -> Session | None:
+    # a server saves a request's session just after answering it
+    deadline = time.monotonic() + timeout_s
+    while len(list(directory.glob("*.pyisession"))) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    sessions = [Session.load(str(p)) for p in sorted(directory.glob("*.pyisession"))]
+    if not sessions:
+        return None
+    combined = sessions[0]
+    for session in sessions[1:]:
+        combined = Session.combine(combined, session)
+    return combined
+
+
+def profile_target(name: str, redis_url: str, out: Path, burst: int) -> dict[str, Path]:
+    """Serve one rung with profiling on; profile one request, then a burst."""
+    rung = next(r for r in RUNGS if r.name == name)
+    sessions = Path(tempfile.mkdtemp(prefix=f"profile-{name}-"))
+    profiled = type(rung)(
+        **{**rung.__dict__, "env": {**rung.env, profiling.ENV_VAR: str(sessions)}}
+    )
+    target_dir = out / name
+    target_dir.mkdir(parents=True, exist_ok=True)
+    pages: dict[str, Path] = {}
+    with processes.running(start_rung(profiled, redis_url, target_dir)) as server:
+        asyncio.run(_send(server.url, 5))  # warm-up, not profiled below
+        time.sleep(1)
+        for phase, count in (("one", 1), ("burst", burst)):
+            shutil.rmtree(sessions, ignore_errors=True)
+            statuses = asyncio.run(_send(server.url, count))
+            session = _combined(sessions, count)
+            if session is None:
+                raise RuntimeError(f"{name}: no profile was saved ({statuses})")
+            page = target_dir / f"{phase}.html"
+            page.write_text(HTMLRenderer().render(session))
+            pages[phase] = page
+            print(f"\n=== {name}: {phase} ({count} request(s), statuses {set(statuses)})")
+            print(ConsoleRenderer(unicode=True, color=False, short_mode=True,
+                                  show_all=False).render(session)[:3000])  # fmt: skip
+    shutil.rmtree(sessions, ignore_errors=True)
+    return pages
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Profile each target and print the heaviest call paths."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--targets", default=",".join(DEFAULT_TARGETS),
+                        help="rungs of harness.compare to profile")  # fmt: skip
+    parser.add_argument("--burst", type=int, default=100, help="concurrent requests")
+    parser.add_argument("--out", type=Path, default=processes.ROOT / "results" / "profiles")
+    args = parser.parse_args(argv)
+    with feature_store(args.out, settings.entities) as redis_url:
+        for name in args.targets.split(","):
+            pages = profile_target(name, redis_url, args.out, args.burst)
+            print(f"{name}: " + ", ".join(str(p) for p in pages.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

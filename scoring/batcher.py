@@ -1,0 +1,90 @@
+"""An in-process continuous batcher: whatever queued while the last batch ran is the next batch.
+
+Unlike a batcher that learns how long to wait, it never waits on purpose: at
+1 user every batch has one item and no added delay; under load batches grow
+by themselves. A bounded queue sheds load with an error the caller maps to 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+class Overloaded(Exception):
+    """The queue is full: the caller should answer 503 with Retry-After."""
+
+
+@dataclass
+class _Pending(Generic[In, Out]):
+    item: In
+    future: asyncio.Future[tuple[Out, float]]
+    queued_at: float = field(default_factory=time.perf_counter)
+
+
+class ContinuousBatcher(Generic[In, Out]):
+    """Feed items to handle_batch in batches of at most max_batch_size, one batch at a time."""
+
+    def __init__(
+        self,
+        handle_batch: Callable[[Sequence[In]], Awaitable[Sequence[Out]]],
+        max_batch_size: int,
+        max_queue: int,
+    ) -> None:
+        self._handle_batch = handle_batch
+        self.max_batch_size = max_batch_size
+        self.max_queue = max_queue
+        self._queue: list[_Pending[In, Out]] = []
+        self._wakeup: asyncio.Event | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.items = 0
+
+    async def submit(self, item: In) -> tuple[Out, float]:
+        """Return the item's result and how many ms it waited for its batch to start."""
+        if len(self._queue) >= self.max_queue:
+            raise Overloaded
+        if self._worker is None or self._worker.done():
+            self._wakeup = asyncio.Event()
+            self._worker = asyncio.create_task(self._run())
+        pending: _Pending[In, Out] = _Pending(item, asyncio.get_running_loop().create_future())
+        self._queue.append(pending)
+        assert self._wakeup is not None
+        self._wakeup.set()
+        return await pending.future
+
+    async def _run(self) -> None:
+        assert self._wakeup is not None
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._queue:
+                batch = self._queue[: self.max_batch_size]
+                del self._queue[: self.max_batch_size]
+                await self._dispatch(batch)
+
+    async def _dispatch(self, batch: list[_Pending[In, Out]]) -> None:
+        started = time.perf_counter()
+        self.batches += 1
+        self.items += len(batch)
+        try:
+            results = await self._handle_batch([p.item for p in batch])
+        except Exception as exc:
+            for pending in batch:
+                if not pending.future.done():
+                    pending.future.set_exception(exc)
+            return
+        for pending, result in zip(batch, results, strict=True):
+            if not pending.future.done():
+                pending.future.set_result((result, (started - pending.queued_at) * 1000))
+
+    async def close(self) -> None:
+        """Stop the worker task."""
+        if self._worker is not None:
+            self._worker.cancel()

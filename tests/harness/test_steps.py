@@ -1,0 +1,77 @@
+"""Step statistics, stability and breaking-point rules of the experiments."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from harness import steps
+
+
+def window(
+    rps: float, latencies: list[float], statuses: dict[int, int] | None = None
+) -> steps.Window:
+    w = steps.Window(started=0.0, ended=len(latencies) / rps if rps else 1.0)
+    recorder = steps.Recorder()
+    recorder.window = w
+    codes = [c for c, n in (statuses or {200: len(latencies)}).items() for _ in range(n)]
+    for latency, code in zip(latencies, codes, strict=True):
+        recorder.record(
+            code, latency, code == 200, "redis;dur=1.00, model;dur=45.00, total;dur=47.00"
+        )
+    return w
+
+
+def test_percentile_by_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert steps.percentile(values, 50) == 50
+    assert steps.percentile(values, 95) == 95
+    assert steps.percentile(values, 100) == 100
+    assert math.isnan(steps.percentile([], 50))
+
+
+def test_stability_needs_two_windows_within_tolerance() -> None:
+    assert not steps.is_stable([window(100, [10.0] * 100)], 0.1)
+    assert steps.is_stable([window(100, [10.0] * 100), window(95, [10.0] * 95)], 0.1)
+    assert not steps.is_stable([window(100, [10.0] * 100), window(80, [10.0] * 80)], 0.1)
+
+
+def test_summary_counts_errors_by_status_and_averages_server_timing() -> None:
+    step = steps.summarize(10, [window(10, [10.0] * 8 + [500.0] * 2, {200: 8, 503: 2})])
+    assert step["requests"] == 10
+    assert step["failures"] == 2
+    assert step["error_rate"] == pytest.approx(0.2)
+    assert step["statuses"] == {"200": 8, "503": 2}
+    assert step["server_timing_ms"] == {"redis": 1.0, "model": 45.0, "total": 47.0}
+    assert step["p50_ms"] == 10.0
+    assert step["p99_ms"] == 500.0
+
+
+@pytest.mark.parametrize(
+    ("previous_rps", "rps", "p95", "errors", "expected"),
+    [
+        (100, 150, 100, 0.0, None),
+        (100, 103, 100, 0.0, "throughput gained"),
+        (100, 150, 1500, 0.0, "p95"),
+        (100, 150, 100, 0.02, "errors"),
+    ],
+)
+def test_breaking_point_rules(
+    previous_rps: float, rps: float, p95: float, errors: float, expected: str | None
+) -> None:
+    previous = {"users": 10, "rps": previous_rps}
+    current = {"users": 20, "rps": rps, "p95_ms": p95, "error_rate": errors}
+    reason = steps.breaking_reason(previous, current, slo_p95_ms=1000)
+    assert reason is None if expected is None else expected in (reason or "")
+
+
+def test_metric_totals_filter_by_label() -> None:
+    text = (
+        'bentoml_service_adaptive_batch_size_sum{service_name="ModelA",worker_index="1"} 40.0\n'
+        'bentoml_service_adaptive_batch_size_sum{service_name="ModelB",worker_index="1"} 99.0\n'
+        "scoring_edge_batch_size_sum 12.0\n"
+    )
+    assert steps._metric_total(text, "bentoml_service_adaptive_batch_size_sum",
+                               'service_name="ModelA"') == 40.0  # fmt: skip
+    assert steps._metric_total(text, "scoring_edge_batch_size_sum", "") == 12.0

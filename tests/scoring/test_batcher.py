@@ -1,0 +1,70 @@
+"""The continuous batcher: batches form from what queued while the model ran."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from scoring.batcher import ContinuousBatcher, Overloaded
+
+
+class SlowDouble:
+    """A serial fake that records the batches it was given."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.batches: list[list[int]] = []
+
+    async def __call__(self, items: Sequence[int]) -> list[int]:
+        self.batches.append(list(items))
+        await asyncio.sleep(self.seconds)
+        return [2 * i for i in items]
+
+
+async def test_a_lone_request_is_dispatched_without_waiting() -> None:
+    handler = SlowDouble(0.0)
+    batcher = ContinuousBatcher(handler, max_batch_size=8, max_queue=100)
+    result, waited_ms = await batcher.submit(21)
+    assert result == 42
+    assert waited_ms < 20
+    await batcher.close()
+
+
+async def test_requests_arriving_during_a_batch_form_the_next_one() -> None:
+    handler = SlowDouble(0.05)
+    batcher = ContinuousBatcher(handler, max_batch_size=4, max_queue=100)
+    first = asyncio.create_task(batcher.submit(0))
+    await asyncio.sleep(0.01)  # the first batch is running
+    rest = await asyncio.gather(*(batcher.submit(i) for i in range(1, 7)))
+    assert (await first)[0] == 0
+    assert [r for r, _ in rest] == [2, 4, 6, 8, 10, 12]
+    assert handler.batches == [[0], [1, 2, 3, 4], [5, 6]]
+    assert (batcher.batches, batcher.items) == (3, 7)
+    await batcher.close()
+
+
+async def test_a_full_queue_sheds() -> None:
+    batcher = ContinuousBatcher(SlowDouble(0.05), max_batch_size=1, max_queue=2)
+    running = [asyncio.create_task(batcher.submit(0))]
+    await asyncio.sleep(0.01)  # 0 runs; the next two fill the queue
+    running += [asyncio.create_task(batcher.submit(i)) for i in (1, 2)]
+    await asyncio.sleep(0)
+    with pytest.raises(Overloaded):
+        await batcher.submit(99)
+    await asyncio.gather(*running)
+    await batcher.close()
+
+
+async def test_a_failing_batch_fails_each_of_its_callers() -> None:
+    async def broken(items: Sequence[int]) -> list[int]:
+        raise ConnectionError("store down")
+
+    batcher = ContinuousBatcher(broken, max_batch_size=4, max_queue=10)
+    results = await asyncio.gather(*(batcher.submit(i) for i in range(3)), return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in results)
+    # and the worker lives on for the next batch
+    assert isinstance((await asyncio.gather(batcher.submit(1), return_exceptions=True))[0],
+                      ConnectionError)  # fmt: skip
+    await batcher.close()
