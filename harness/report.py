@@ -94,6 +94,27 @@ def little(step: dict[str, Any]) -> tuple[float, float]:
     return predicted, step["rps"] / predicted - 1 if predicted else math.nan
 
 
+def explain_gap(step: dict[str, Any], cores: int) -> str | None:
+    """Say why measured throughput and users / latency disagree, for a flagged step."""
+    _, gap = little(step)
+    if math.isnan(gap) or abs(gap) <= LITTLE_TOLERANCE:
+        return None
+    if step["mean_ms"] * 2 > step["duration_s"] * 1000:
+        return (f"latency ({step['mean_ms']:.0f} ms) is over half the measured "
+                f"{step['duration_s']:.0f} s: the step ended before the closed loop reached "
+                "steady state; a longer profile (--profile full) measures it")  # fmt: skip
+    if (
+        step["loadgen_cpu_cores"] > 0.9
+        or step["server_cpu_cores"] + step["loadgen_cpu_cores"] > cores
+    ):
+        return "the load generator had no CPU left: time between requests was spent in Locust"
+    if step["p99_ms"] > 5 * step["p50_ms"]:
+        return (f"a few slow requests (p99 {step['p99_ms']:.0f} ms against p50 "
+                f"{step['p50_ms']:.0f} ms) dominate the mean; at {step['users']} user(s) the "
+                "first answers waited behind work left from the previous experiment")  # fmt: skip
+    return "the gap stays unexplained by the recorded numbers"
+
+
 def _fmt(value: Any, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -272,6 +293,15 @@ def _explain(summary: dict[str, Any]) -> list[str]:
         )
         previous = step
     cores = summary["environment"]["cores"]
+    for name, rung in summary["rungs"].items():
+        for exp_name, exp in rung["experiments"].items():
+            for step in exp["steps"]:
+                reason = explain_gap(step, cores)
+                if reason:
+                    lines.append(
+                        f"- Little's law gap (!) for {name} {exp_name} at {step['users']} "
+                        f"users ({little(step)[1]:+.0%}): {reason}."
+                    )
     best = max(ladder.values(), key=lambda s: s["rps"], default=None)
     if best and best["server_cpu_cores"] + best["loadgen_cpu_cores"] > 0.8 * cores:
         lines.append(
@@ -325,7 +355,9 @@ def render_markdown(summary: dict[str, Any], plots: list[str]) -> str:
             "(means over each ramp step): Redis lookup, waiting for a batch (including the "
             "request's trip to the model service), model execution, the rest of the model hop "
             "(response and deserialisation), the rest of the handler, and the time the client "
-            "saw outside the handler (listen backlog, HTTP parsing, framework, event-loop lag).",
+            "saw outside the handler (listen backlog, HTTP parsing, framework, event-loop lag). "
+            "Each part is the time the handler awaited it, so on a busy event loop it also "
+            "holds the time the loop spent on other requests before resuming this one.",
             "",
             "![breakdown](breakdown.png)",
             "",

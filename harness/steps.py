@@ -25,6 +25,7 @@ LOW_USERS = (1, 2, 4)
 # model service counted, both see the same batches) and the edge batcher
 BATCH_METRICS = {
     "bentoml_service_adaptive_batch_size": 'service_name="ModelA"',
+    "scoring_model_batch_size": 'model="model_a"',
     "scoring_edge_batch_size": "",
 }
 

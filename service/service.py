@@ -71,8 +71,17 @@ class _BatchedModel:
             self.batcher = ContinuousBatcher(
                 self._score, settings.max_batch_size, settings.max_queue
             )
+            # BentoML records adaptive batches itself; these it does not see
+            self.batch_size = bentoml.metrics.Histogram(
+                name="scoring_model_batch_size",
+                documentation="Requests per continuous model batch.",
+                labelnames=["model"],
+                buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            )
 
     async def _score(self, items: Sequence[ModelInput]) -> list[ModelOutput]:
+        if self.batcher is not None:
+            self.batch_size.labels(model=self.name).observe(len(items))
         called = time.time()
         vectors = [item.features for item in items]
         scores, waited_s = await self.model.predict_batch_timed_async(vectors)

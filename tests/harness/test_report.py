@@ -1,0 +1,79 @@
+"""Targets, Little's law and the written report, from a synthetic summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness import report
+
+
+def step(
+    users: int, rps: float, mean_ms: float, statuses: dict[str, int] | None = None
+) -> dict[str, Any]:
+    statuses = statuses or {"200": int(rps * 10)}
+    failures = sum(n for code, n in statuses.items() if code != "200")
+    return {
+        "users": users, "duration_s": 10.0, "requests": sum(statuses.values()), "rps": rps,
+        "mean_ms": mean_ms, "p50_ms": mean_ms, "p95_ms": mean_ms * 1.2, "p99_ms": mean_ms * 1.3,
+        "failures": failures, "error_rate": failures / sum(statuses.values()),
+        "statuses": statuses, "server_timing_ms": {"redis": 1.0, "model": 45.0, "total": 50.0},
+        "windows_rps": [rps], "server_cpu_ms_per_request": 2.0, "server_cpu_cores": 0.5,
+        "loadgen_cpu_cores": 0.1, "server_rss_mb": 100.0, "mean_batch_size": None,
+        "rss_mb_series": [100.0],
+    }  # fmt: skip
+
+
+def rung(title: str, **experiments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "title": title, "resources": "gunicorn: 5 sync worker processes", "isolates": "x",
+        "experiments": {k: {"steps": v, "breaking_point": None} for k, v in experiments.items()},
+    }  # fmt: skip
+
+
+def summary() -> dict[str, Any]:
+    return {
+        "command": "python -m harness.compare", "started": "a", "finished": "b", "users": 200,
+        "locust_processes": 1, "profile": {"name": "quick"}, "settings": {},
+        "environment": {"cpu_model": "cpu", "cores": 2, "memory_gib": 1, "python": "3.11",
+                        "os": "linux", "redis_server": "7", "packages": {"bentoml": "1.4.39"}},
+        "rungs": {
+            "sync-seq": rung("sync", ladder=[step(200, 50, 4000)]),
+            "async-runners": rung(
+                "bento", ladder=[step(200, 300, 660)],
+                cold=[step(1, 18, 55), step(200, 300, 660, {"200": 700, "503": 300})],
+                low_after=[step(1, 5, 190)],
+            ),
+            "async-edge": rung("edge", ladder=[step(200, 650, 300)]),
+        },
+    }  # fmt: skip
+
+
+def test_targets_are_judged_from_the_measurements() -> None:
+    targets = {t["name"]: t["met"] for t in report.check_targets(summary())}
+    assert targets["async-runners >= 5x sync-seq throughput at 200 users, no errors but shedding"]
+    assert targets["best BentoML configuration >= 600 rps"]
+    assert targets["async-runners: p50 at 1 user <= 60 ms on a fresh server"]
+    assert targets["async-runners: p50 at 1 user <= 60 ms after load"] is False
+    collapse = [v for k, v in targets.items() if "collapse" in k]
+    assert collapse == [False]
+
+
+def test_little_law_gap() -> None:
+    predicted, gap = report.little(step(200, 50, 4000))
+    assert predicted == 50
+    assert gap == 0
+    assert report.explain_gap(step(200, 20, 8000), cores=2) is not None
+    assert report.explain_gap(step(200, 50, 4000), cores=2) is None
+
+
+def test_report_files_are_written(tmp_path: Path) -> None:
+    data = summary()
+    data["targets"] = report.check_targets(data)
+    report.write(data, tmp_path)
+    markdown = (tmp_path / "report.md").read_text()
+    assert "| **async-edge**: edge |" in markdown
+    assert "13.00x" in markdown  # 650 / 50 rps
+    html = (tmp_path / "report.html").read_text()
+    assert "<table>" in html and '<img alt="ladder" src="ladder.png">' in html
+    assert (tmp_path / "ladder.png").stat().st_size > 0
