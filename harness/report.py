@@ -176,7 +176,6 @@ def _plots(summary: dict[str, Any], out: Path) -> list[str]:
                 bottom = [b + v for b, v in zip(bottom, values, strict=True)]
             ax.set_title(f"{name}: where a request's time goes (mean ms)")
             ax.set_xlabel("concurrent users")
-            ax.set_yscale("log")
             ax.legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(out / "breakdown.png", dpi=90)

@@ -135,7 +135,7 @@ def breaking_reason(
         return f"p95 {current['p95_ms']:.0f} ms > SLO {slo_p95_ms:.0f} ms"
     if previous is not None and current["rps"] < previous["rps"] * (1 + min_gain):
         gain = current["rps"] / max(previous["rps"], 1e-9) - 1
-        return f"throughput gained {gain:+.1%} (< {min_gain:.0%}) over {previous['users']} users"
+        return f"throughput gained {gain:+.2%} (< {min_gain:.0%}) over {previous['users']} users"
     return None
 
 
