@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import locust.runners
 from locust import FastHttpUser, LoadTestShape, events, task
 from locust.argument_parser import LocustArgumentParser
 
@@ -112,6 +113,23 @@ def record_answer(
     headers = getattr(response, "headers", None) or {}
     timing = headers.get("Server-Timing") or headers.get("server-timing")
     RECORDER.record(int(status), float(response_time), exception is None, timing)
+
+
+# workers report every 3 s by default: too coarse for steps measured in seconds
+locust.runners.WORKER_REPORT_INTERVAL = 1.0
+
+
+@events.report_to_master.add_listener
+def send_answers(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    # with --processes or --worker the answers arrive in workers; the shape,
+    # which measures steps, runs on the master (windows: report-interval granular)
+    data["scoring_answers"] = RECORDER.drain()
+
+
+@events.worker_report.add_listener
+def merge_answers(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    if "scoring_answers" in data:
+        RECORDER.merge(data["scoring_answers"])
 
 
 class ScoringUser(FastHttpUser):

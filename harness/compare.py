@@ -151,12 +151,14 @@ def run_experiment(
     """Drive one experiment with Locust in its own process and return its step log."""
     out_dir.mkdir(parents=True, exist_ok=True)
     step_log = out_dir / f"{name}.json"
+    # several processes report their answers each second, so windows get wider
+    window_s = profile.window_s if args.processes == 1 else max(profile.window_s, 4.0)
     argv = [
         str(processes.BIN / "locust"), "-f", str(processes.ROOT / "locustfile.py"),
         "-H", server.url, "--headless", "--only-summary", "--shape", shape,
         "--step-log", str(step_log), "--server-pid", str(server.pid),
         "--entities", str(args.entities), "--warmup-s", str(profile.warmup_s),
-        "--window-s", str(profile.window_s), "--step-cap-s", str(profile.step_cap_s),
+        "--window-s", str(window_s), "--step-cap-s", str(profile.step_cap_s),
         "--hold-s", str(hold_s or profile.hold_s), "--slo-p95-ms", str(args.slo_p95_ms),
         "--csv", str(out_dir / name), "--html", str(out_dir / f"{name}.html"),
         "--loglevel", "WARNING",

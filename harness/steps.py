@@ -67,6 +67,29 @@ class Recorder:
                 window.timing_sums[part] = window.timing_sums.get(part, 0.0) + ms
             window.timed += 1
 
+    def drain(self) -> dict[str, Any]:
+        """Hand over what the current window holds (a Locust worker's report to its master)."""
+        window = self.window
+        data = {
+            "latencies_ms": window.latencies_ms,
+            "statuses": dict(window.statuses),
+            "failures": window.failures,
+            "timing_sums": window.timing_sums,
+            "timed": window.timed,
+        }
+        self.window = Window(started=window.started)
+        return data
+
+    def merge(self, data: dict[str, Any]) -> None:
+        """Add a worker's drained answers to the current window (on the master)."""
+        window = self.window
+        window.latencies_ms.extend(data["latencies_ms"])
+        window.statuses.update({int(k): v for k, v in data["statuses"].items()})
+        window.failures += data["failures"]
+        for part, ms in data["timing_sums"].items():
+            window.timing_sums[part] = window.timing_sums.get(part, 0.0) + ms
+        window.timed += data["timed"]
+
     def cut(self) -> Window:
         """Close the current window and open the next one."""
         closed, self.window = self.window, Window()

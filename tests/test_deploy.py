@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from harness.processes import BIN, ROOT
@@ -56,6 +57,9 @@ def test_requirements_cover_every_import_of_each_container() -> None:
     assert _third_party_imports("service", "scoring") <= bento | {"starlette"}  # via bentoml
     sync = _requirement_names(ROOT / "requirements" / "sync_baseline.txt")
     assert _third_party_imports("sync_baseline", "scoring") <= sync | {"werkzeug"}  # via flask
+    load = _requirement_names(ROOT / "requirements" / "locust.txt")
+    # the locust image carries scoring/ and harness/steps.py, not the rest of harness/
+    assert _third_party_imports("scoring") - {"pyinstrument"} <= load | {"locust"}
 
 
 def test_bento_builds_with_its_configuration_and_a_clean_containerfile(tmp_path: Path) -> None:
@@ -102,10 +106,12 @@ def _engine_runs() -> bool:
     return subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0
 
 
-def test_sync_baseline_containerfile_is_clean_and_unprivileged() -> None:
-    containerfile = ROOT / "deploy" / "sync_baseline.Dockerfile"
+@pytest.mark.parametrize("name", ["sync_baseline", "locust"])
+def test_project_containerfiles_are_clean_and_unprivileged(name: str) -> None:
+    containerfile = ROOT / "deploy" / f"{name}.Dockerfile"
     text = containerfile.read_text()
     assert "FROM python:3.11-slim" in text
     assert "\nUSER app\n" in text
-    assert "HEALTHCHECK" in text
+    if name == "sync_baseline":
+        assert "HEALTHCHECK" in text
     _hadolint(containerfile)

@@ -75,3 +75,18 @@ def test_metric_totals_filter_by_label() -> None:
     assert steps._metric_total(text, "bentoml_service_adaptive_batch_size_sum",
                                'service_name="ModelA"') == 40.0  # fmt: skip
     assert steps._metric_total(text, "scoring_edge_batch_size_sum", "") == 12.0
+
+
+def test_a_workers_answers_merge_into_the_masters_window() -> None:
+    worker, master = steps.Recorder(), steps.Recorder()
+    worker.record(200, 12.0, True, "model;dur=45.00, total;dur=50.00")
+    worker.record(503, 3.0, False, None)
+    master.record(200, 10.0, True, "model;dur=40.00, total;dur=44.00")
+    master.merge(worker.drain())
+    assert worker.window.count == 0
+    window = master.cut()
+    assert window.latencies_ms == [10.0, 12.0, 3.0]
+    assert window.statuses == {200: 2, 503: 1}
+    assert window.failures == 1
+    assert window.timing_sums == {"model": 85.0, "total": 94.0}
+    assert window.timed == 2
