@@ -1,0 +1,46 @@
+"""locustfile.py against real servers: plain runs, experiments and distributed mode."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness.processes import BIN, ROOT, Managed
+from tests.integration.conftest import TEST_ENTITIES
+
+pytestmark = pytest.mark.integration
+
+
+def _locust(target: Managed, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [str(BIN / "locust"), "-f", str(ROOT / "locustfile.py"), "-H", target.url,
+            "--headless", "--only-summary", "--entities", str(TEST_ENTITIES), *args]  # fmt: skip
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_plain_run_validates_every_answer_without_failures(target: Managed) -> None:
+    done = _locust(target, "-u", "20", "-r", "20", "-t", "4s")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    summary = next(line for line in done.stderr.splitlines() if "Aggregated" in line)
+    requests, failures = summary.split()[1:3]
+    assert int(requests) > 20
+    assert failures.startswith("0(")
+
+
+def test_distributed_run_measures_steps_on_the_master(edge_server: Managed, tmp_path: Path) -> None:
+    log = tmp_path / "steps.json"
+    done = _locust(
+        edge_server, "--processes", "2", "--shape", "sustained", "-u", "20",
+        "--hold-s", "4", "--warmup-s", "1", "--window-s", "2",
+        "--step-log", str(log), "--server-pid", str(edge_server.pid),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    step = json.loads(log.read_text())["steps"][0]
+    assert step["users"] == 20
+    assert step["requests"] > 50
+    assert step["statuses"] == {"200": step["requests"]}
+    assert step["server_timing_ms"]["model"] > 40
+    assert step["server_cpu_ms_per_request"] > 0
+    assert step["mean_batch_size"] >= 1
