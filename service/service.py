@@ -142,7 +142,7 @@ class Scorer:
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
             # the model server may close an idle keep-alive connection just as it
             # is reused; scoring is idempotent, so one retry on a new one is safe
-            logger.info("retrying a model call after %r", exc)
+            logger.warning("retrying a model call after %r", exc)
             result = await model.to_async.predict([item])
         return result
 
