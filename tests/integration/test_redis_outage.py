@@ -1,16 +1,20 @@
-"""Both targets answer 503 fast while Redis is down and recover without a restart."""
+"""Both targets answer 503 fast while Redis is down, under load too, and recover unrestarted."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 import requests
 
 from harness.processes import Managed, free_port, http_ready, start_bento, start_redis, start_sync
-from scoring import contract
+from scoring import contract, features
+from scoring.models import expected_scores
+from scoring.settings import settings
 from tests.integration.conftest import seed_store
 
 pytestmark = pytest.mark.integration
@@ -65,3 +69,60 @@ def test_redis_down_gives_503_then_recovery(
             assert answer.status_code == 200, (target.name, answer.text)
     finally:
         restarted.stop()
+
+
+async def _load_through_outage(
+    urls: list[str], users: int, seconds: float
+) -> list[tuple[str, float, int, dict[str, object]]]:
+    """Closed-loop load on every url; return (url, seconds, status, body) of every answer."""
+    answers: list[tuple[str, float, int, dict[str, object]]] = []
+    deadline = time.monotonic() + seconds
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+
+        async def user(url: str, index: int) -> None:
+            while time.monotonic() < deadline:
+                sent = time.monotonic()
+                entity_id = features.entity_id_for(index)
+                async with session.post(f"{url}/predict", json={"entity_id": entity_id}) as r:
+                    answers.append((url, time.monotonic() - sent, r.status, await r.json()))
+
+        await asyncio.gather(*(user(u, i) for u in urls for i in range(users)))
+    return answers
+
+
+def test_redis_killed_under_load(outage: tuple[int, list[Managed]], log_dir: Path) -> None:
+    port, (first, *targets) = outage
+    first.stop()  # idempotent: this test brings its own server up on the same port
+    store = start_redis(log_dir, port=port)
+    seed_store(store.url)
+    urls = [t.url for t in targets]
+
+    async def scenario() -> tuple[list[tuple[str, float, int, dict[str, object]]], float]:
+        load = asyncio.create_task(_load_through_outage(urls, 10, 9))
+        await asyncio.sleep(2)
+        store.process.kill()  # no shutdown: the server vanishes under the clients
+        await asyncio.sleep(2)
+        restarted = start_redis(log_dir, port=port)
+        seed_store(restarted.url)
+        back_at = time.monotonic()
+        answers = await load
+        restarted.stop()
+        return answers, back_at
+
+    answers, back_at = asyncio.run(scenario())
+    for url in urls:
+        mine = [a for a in answers if a[0] == url]
+        assert {status for _, _, status, _ in mine} == {200, 503}, url
+        assert max(took for _, took, _, _ in mine) < 3, url  # bounded, no hang
+        for _, _, status, body in mine:
+            if status == 200:  # never a wrong score
+                entity_id = str(body["entity_id"])
+                vector = features.make_features(entity_id, settings.feature_dim)
+                assert body["scores"] == expected_scores(vector)
+            else:
+                assert body == {"error": contract.FEATURE_STORE_UNAVAILABLE}
+        # recovered within 5 s of Redis returning: the last answers are all 200
+        assert [status for _, _, status, _ in mine[-20:]] == [200] * 20, url
+    for target in targets:
+        assert target.process.poll() is None
+    assert time.monotonic() - back_at < 30
