@@ -21,6 +21,7 @@ from scoring.settings import settings
 from scoring.timing import Timer
 from service import guard
 from service.guard import error_response
+from service.store import FeatureStoreClient
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,11 @@ class _Scored:
 
 
 @bentoml.service(name="EdgeScorer")
-class EdgeScorer:
+class EdgeScorer(FeatureStoreClient):
     """Score entities in batches formed at the edge: one MGET and one model call per batch."""
 
     def __init__(self) -> None:
-        self.redis = features.async_client(settings)
+        super().__init__()
         self.model_a = SleepingModel("model_a", settings)
         self.model_b = SleepingModel("model_b", settings)
         self.batcher: ContinuousBatcher[str, _Scored] = ContinuousBatcher(
@@ -50,15 +51,8 @@ class EdgeScorer:
         )
 
     @bentoml.on_shutdown
-    async def close(self) -> None:
+    async def close_batcher(self) -> None:
         await self.batcher.close()
-        await self.redis.aclose()
-
-    async def __is_ready__(self) -> bool:
-        try:
-            return bool(await self.redis.ping())
-        except (redis.ConnectionError, redis.TimeoutError):
-            return False
 
     async def _score_batch(self, entity_ids: Sequence[str]) -> list[_Scored]:
         self.batch_size.observe(len(entity_ids))

@@ -21,6 +21,7 @@ from scoring.settings import settings
 from scoring.timing import Timer
 from service import guard
 from service.guard import error_response
+from service.store import FeatureStoreClient
 
 logger = logging.getLogger(__name__)
 
@@ -116,24 +117,11 @@ class ModelB(_BatchedModel):
 
 
 @bentoml.service(name="Scorer")
-class Scorer:
+class Scorer(FeatureStoreClient):
     """Fetch one entity's features from Redis and score them with both models."""
 
     model_a = bentoml.depends(ModelA)
     model_b = bentoml.depends(ModelB)
-
-    def __init__(self) -> None:
-        self.redis = features.async_client(settings)
-
-    @bentoml.on_shutdown
-    async def close_redis(self) -> None:
-        await self.redis.aclose()
-
-    async def __is_ready__(self) -> bool:
-        try:
-            return bool(await self.redis.ping())
-        except (redis.ConnectionError, redis.TimeoutError):
-            return False
 
     @staticmethod
     async def _call_model(model: Any, item: ModelInput) -> list[ModelOutput]:
