@@ -64,6 +64,15 @@ def check_targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": best[1] >= 600,
             }
         )
+    slo = summary.get("slo") or {}
+    if main and slo.get("p95_ms") is not None:
+        targets.append({"name": f"SLO: {MAIN} p95 at {users} users <= {slo['p95_ms']:.0f} ms",
+                        "measured": f"{main['p95_ms']:.0f} ms",
+                        "met": main["p95_ms"] <= slo["p95_ms"], "slo": True})  # fmt: skip
+    if main and slo.get("error_rate") is not None:
+        targets.append({"name": f"SLO: {MAIN} errors at {users} users <= {slo['error_rate']:.1%}",
+                        "measured": f"{main['error_rate']:.2%}",
+                        "met": main["error_rate"] <= slo["error_rate"], "slo": True})  # fmt: skip
     for rung in BATCHING_RUNGS:
         for experiment, when in (("cold", "on a fresh server"), ("low_after", "after load")):
             step = _step(summary, rung, experiment)

@@ -77,3 +77,14 @@ def test_report_files_are_written(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text()
     assert "<table>" in html and '<img alt="ladder" src="ladder.png">' in html
     assert (tmp_path / "ladder.png").stat().st_size > 0
+
+
+def test_slo_gates_are_judged_when_given() -> None:
+    data = summary()
+    assert not [t for t in report.check_targets(data) if t.get("slo")]
+    data["slo"] = {"p95_ms": 500.0, "error_rate": 0.01}
+    gates = {t["name"]: t["met"] for t in report.check_targets(data) if t.get("slo")}
+    assert gates == {
+        "SLO: async-runners p95 at 200 users <= 500 ms": False,  # 660 * 1.2
+        "SLO: async-runners errors at 200 users <= 1.0%": True,
+    }
