@@ -101,3 +101,66 @@ def validation_error_body(exc: ValidationError) -> dict[str, Any]:
         "error": f"{exc.error_count()} validation error for {exc.title}",
         "detail": exc.errors(include_context=False, include_input=False),
     }
+
+
+def openapi_document() -> dict[str, Any]:
+    """Describe POST /predict and the probes as OpenAPI 3, from the same models as the checks."""
+    error = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}, "detail": {"type": "array"}},
+    }
+    errors = {
+        str(status): {
+            "description": text,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for status, text in (
+            (400, "the body does not fit the schema"),
+            (404, "unknown entity"),
+            (405, "method not allowed"),
+            (413, "body too large"),
+            (415, "not JSON"),
+            (503, "feature store or models unavailable, or overloaded"),
+            (504, "model call timed out"),
+        )
+    }
+    probe = {"get": {"responses": {"200": {"description": "ok"}, "503": {"description": "not"}}}}
+    return {
+        "openapi": "3.0.2",
+        "info": {"title": "scoring", "version": "1"},
+        "paths": {
+            PREDICT_PATH: {
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Input"}}
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "both scores and their mean",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/PredictResponse"}
+                                }
+                            },
+                        },
+                        **errors,
+                    },
+                }
+            },
+            **{path: probe for path in ("/healthz", "/livez", "/readyz")},
+        },
+        "components": {
+            "schemas": {
+                "Input": PredictRequest.model_json_schema(),
+                "PredictResponse": PredictResponse.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                ),
+                "Scores": Scores.model_json_schema(),
+                "Error": error,
+            }
+        },
+    }

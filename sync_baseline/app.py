@@ -79,6 +79,12 @@ def create_app(config: Settings | None = None, parallel_models: bool = False) ->
             headers={"Server-Timing": timer.header()},
         )
 
+    @app.get("/docs.json")
+    def docs() -> Any:
+        return Response(
+            contract.encode_json(contract.openapi_document()), mimetype="application/json"
+        )
+
     @app.get("/healthz")
     @app.get("/livez")
     def livez() -> Any:
