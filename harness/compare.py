@@ -199,11 +199,10 @@ def wait_drained(server: processes.Managed, limit_s: float = 120.0) -> float:
 
 def start_rung(rung: Rung, redis_url: str, log_dir: Path) -> processes.Managed:
     """Serve one rung on a free port with its environment."""
-    env = {**rung.env, "SCORING_ENTITIES": str(settings.entities)}
     if rung.kind == "sync":
-        return processes.start_sync(log_dir, redis_url, workers=SYNC_WORKERS, env=env)
+        return processes.start_sync(log_dir, redis_url, workers=SYNC_WORKERS, env=rung.env)
     service = "service.edge:EdgeScorer" if rung.kind == "edge" else None
-    return processes.start_bento(log_dir, redis_url, env=env, service=service)
+    return processes.start_bento(log_dir, redis_url, env=rung.env, service=service)
 
 
 def run_rung(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -56,9 +57,7 @@ def profile_target(name: str, redis_url: str, out: Path, burst: int) -> dict[str
     """Serve one rung with profiling on; profile one request, then a burst."""
     rung = next(r for r in RUNGS if r.name == name)
     sessions = Path(tempfile.mkdtemp(prefix=f"profile-{name}-"))
-    profiled = type(rung)(
-        **{**rung.__dict__, "env": {**rung.env, profiling.ENV_VAR: str(sessions)}}
-    )
+    profiled = dataclasses.replace(rung, env={**rung.env, profiling.ENV_VAR: str(sessions)})
     target_dir = out / name
     target_dir.mkdir(parents=True, exist_ok=True)
     pages: dict[str, Path] = {}

@@ -48,14 +48,13 @@ class ModelOutput(BaseModel):
 #   which never waits on purpose (see scoring/batcher.py);
 # - "none": one request per model call.
 # Every mode takes a list, so the entry service calls them all the same way.
-_ADAPTIVE = settings.model_batcher == "adaptive"
 _API_OPTIONS: dict[str, Any] = (
     {
         "batchable": True,
         "max_batch_size": settings.max_batch_size,
         "max_latency_ms": settings.max_latency_ms,
     }
-    if _ADAPTIVE
+    if settings.model_batcher == "adaptive"
     else {}
 )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import aiohttp
 import pytest
 import requests
 
@@ -13,21 +12,9 @@ from harness.processes import Managed
 from scoring import features
 from scoring.models import expected_scores
 from scoring.settings import settings
+from tests.integration.load import burst
 
 pytestmark = pytest.mark.integration
-
-
-async def _burst(url: str, count: int) -> list[tuple[str, int, dict[str, object]]]:
-    connector = aiohttp.TCPConnector(limit=count)
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-
-        async def one(index: int) -> tuple[str, int, dict[str, object]]:
-            entity_id = features.entity_id_for(index % 2000)
-            async with session.post(f"{url}/predict", json={"entity_id": entity_id}) as r:
-                return entity_id, r.status, await r.json(content_type=None)
-
-        return await asyncio.gather(*(one(i) for i in range(count)))
 
 
 def _batch_size_mean(metrics_text: str, service: str) -> float:
@@ -41,16 +28,16 @@ def _batch_size_mean(metrics_text: str, service: str) -> float:
 
 
 def test_concurrent_requests_are_batched(bento_server: Managed) -> None:
-    asyncio.run(_burst(bento_server.url, 100))
+    asyncio.run(burst(bento_server.url, 100))
     metrics = requests.get(bento_server.url + "/metrics", timeout=10).text
     for service in ("ModelA", "ModelB"):
         assert _batch_size_mean(metrics, service) > 1
 
 
 def test_300_concurrent_requests_give_no_5xx_and_right_answers(bento_server: Managed) -> None:
-    results = asyncio.run(_burst(bento_server.url, 300))
-    statuses = [status for _, status, _ in results]
+    answers = asyncio.run(burst(bento_server.url, 300))
+    statuses = [a.status for a in answers]
     assert statuses.count(200) == 300, {s: statuses.count(s) for s in set(statuses)}
-    for entity_id, _, body in results[:50]:
-        expected = expected_scores(features.make_features(entity_id, settings.feature_dim))
-        assert body["scores"] == expected
+    for answer in answers[:50]:
+        vector = features.make_features(answer.entity_id, settings.feature_dim)
+        assert answer.body["scores"] == expected_scores(vector)

@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 import requests
 
@@ -16,6 +15,7 @@ from scoring import contract, features
 from scoring.models import expected_scores
 from scoring.settings import settings
 from tests.integration.conftest import seed_store
+from tests.integration.load import Answer, closed_loop
 
 pytestmark = pytest.mark.integration
 
@@ -71,25 +71,6 @@ def test_redis_down_gives_503_then_recovery(
         restarted.stop()
 
 
-async def _load_through_outage(
-    urls: list[str], users: int, seconds: float
-) -> list[tuple[str, float, int, dict[str, object]]]:
-    """Closed-loop load on every url; return (url, seconds, status, body) of every answer."""
-    answers: list[tuple[str, float, int, dict[str, object]]] = []
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-
-        async def user(url: str, index: int) -> None:
-            while time.monotonic() < deadline:
-                sent = time.monotonic()
-                entity_id = features.entity_id_for(index)
-                async with session.post(f"{url}/predict", json={"entity_id": entity_id}) as r:
-                    answers.append((url, time.monotonic() - sent, r.status, await r.json()))
-
-        await asyncio.gather(*(user(u, i) for u in urls for i in range(users)))
-    return answers
-
-
 def test_redis_killed_under_load(outage: tuple[int, list[Managed]], log_dir: Path) -> None:
     port, (first, *targets) = outage
     first.stop()  # idempotent: this test brings its own server up on the same port
@@ -97,8 +78,8 @@ def test_redis_killed_under_load(outage: tuple[int, list[Managed]], log_dir: Pat
     seed_store(store.url)
     urls = [t.url for t in targets]
 
-    async def scenario() -> tuple[list[tuple[str, float, int, dict[str, object]]], float]:
-        load = asyncio.create_task(_load_through_outage(urls, 10, 9))
+    async def scenario() -> tuple[list[Answer], float]:
+        load = asyncio.create_task(closed_loop(urls, 10, 9))
         await asyncio.sleep(2)
         store.process.kill()  # no shutdown: the server vanishes under the clients
         await asyncio.sleep(2)
@@ -111,18 +92,18 @@ def test_redis_killed_under_load(outage: tuple[int, list[Managed]], log_dir: Pat
 
     answers, back_at = asyncio.run(scenario())
     for url in urls:
-        mine = [a for a in answers if a[0] == url]
-        assert {status for _, _, status, _ in mine} == {200, 503}, url
-        assert max(took for _, took, _, _ in mine) < 3, url  # bounded, no hang
-        for _, _, status, body in mine:
-            if status == 200:  # never a wrong score
-                entity_id = str(body["entity_id"])
-                vector = features.make_features(entity_id, settings.feature_dim)
-                assert body["scores"] == expected_scores(vector)
+        mine = [a for a in answers if a.url == url]
+        assert {a.status for a in mine} == {200, 503}, url
+        assert max(a.seconds for a in mine) < 3, url  # bounded, no hang
+        for answer in mine:
+            if answer.status == 200:  # never a wrong score
+                assert answer.body["entity_id"] == answer.entity_id
+                vector = features.make_features(answer.entity_id, settings.feature_dim)
+                assert answer.body["scores"] == expected_scores(vector)
             else:
-                assert body == {"error": contract.FEATURE_STORE_UNAVAILABLE}
+                assert answer.body == {"error": contract.FEATURE_STORE_UNAVAILABLE}
         # recovered within 5 s of Redis returning: the last answers are all 200
-        assert [status for _, _, status, _ in mine[-20:]] == [200] * 20, url
+        assert [a.status for a in mine[-20:]] == [200] * 20, url
     for target in targets:
         assert target.process.poll() is None
     assert time.monotonic() - back_at < 30

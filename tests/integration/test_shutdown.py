@@ -8,39 +8,24 @@ import signal
 import time
 from pathlib import Path
 
-import aiohttp
 import psutil
 import pytest
 
 from harness.processes import Managed, start_bento, start_sync
+from tests.integration.load import burst
 
 pytestmark = pytest.mark.integration
 
 
-async def _burst(url: str, count: int) -> list[int | str]:
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=count)) as session:
-
-        async def one(index: int) -> int | str:
-            try:
-                body = {"entity_id": f"e{index:07d}"}
-                async with session.post(f"{url}/predict", json=body) as answer:
-                    await answer.read()
-                    return answer.status
-            except aiohttp.ClientError as exc:
-                return type(exc).__name__
-
-        return await asyncio.gather(*(one(i) for i in range(count)))
-
-
 async def _terminate_under_load(server: Managed) -> tuple[list[int | str], list[int | str], float]:
     # warm up first: a fresh adaptive batcher sheds a sudden burst (see README)
-    await _burst(server.url, 100)
-    in_flight = asyncio.create_task(_burst(server.url, 100))
+    await burst(server.url, 100)
+    in_flight = asyncio.create_task(burst(server.url, 100))
     await asyncio.sleep(0.3)
     sent = time.monotonic()
     os.kill(server.pid, signal.SIGTERM)  # the server's own graceful path, not the group
-    answered = await in_flight
-    late = await _burst(server.url, 3)
+    answered = [a.status for a in await in_flight]
+    late = [a.status for a in await burst(server.url, 3)]
     await asyncio.to_thread(server.process.wait, 40)
     return answered, late, time.monotonic() - sent
 
