@@ -124,8 +124,14 @@ def http_ready(url: str) -> bool:
         return False
 
 
-def start_redis(log_dir: Path, port: int | None = None, timeout_s: float = 15) -> Managed:
-    """Start a throwaway redis-server: loopback only, no persistence."""
+def start_redis(
+    log_dir: Path, port: int | None = None, timeout_s: float = 15, data_dir: Path | None = None
+) -> Managed:
+    """Start a throwaway redis-server: loopback only, no automatic persistence.
+
+    With data_dir, it loads data_dir/dump.rdb when there is one, and SAVE
+    writes it: a server restarted on it comes back with its data.
+    """
     executable = shutil.which("redis-server")
     if executable is None:
         raise RuntimeError(REDIS_INSTALL_HINT)
@@ -140,6 +146,8 @@ def start_redis(log_dir: Path, port: int | None = None, timeout_s: float = 15) -
         "--daemonize", "no",
         "--protected-mode", "yes",
     ]  # fmt: skip
+    if data_dir is not None:
+        argv += ["--dir", str(data_dir), "--dbfilename", "dump.rdb"]
     managed = _spawn(f"redis-{port}", argv, url, log_dir)
     return _wait(managed, lambda: redis_answers(url), timeout_s)
 

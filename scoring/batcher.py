@@ -67,7 +67,10 @@ class ContinuousBatcher(Generic[In, Out]):
             while self._queue:
                 batch = self._queue[: self.max_batch_size]
                 del self._queue[: self.max_batch_size]
-                await self._dispatch(batch)
+                # callers that gave up (timed out, disconnected) need no answer
+                batch = [p for p in batch if not p.future.cancelled()]
+                if batch:
+                    await self._dispatch(batch)
 
     async def _dispatch(self, batch: list[_Pending[In, Out]]) -> None:
         started = time.perf_counter()

@@ -21,6 +21,7 @@ EntityId = Annotated[
 
 FEATURE_STORE_UNAVAILABLE = "feature store unavailable"
 MODEL_OVERLOADED = "model service overloaded, retry later"
+SERVER_OVERLOADED = "server overloaded, retry later"
 MODEL_UNAVAILABLE = "model service unavailable"
 MODEL_TIMEOUT = "model call timed out"
 METHOD_NOT_ALLOWED = "method not allowed: use POST"
@@ -124,6 +125,13 @@ def openapi_document() -> dict[str, Any]:
             (503, "feature store or models unavailable, or overloaded"),
             (504, "model call timed out"),
         )
+    }
+    errors["503"]["headers"] = {
+        "Retry-After": {
+            "description": "seconds to wait before retrying",
+            "required": True,
+            "schema": {"type": "integer"},
+        }
     }
     probe = {"get": {"responses": {"200": {"description": "ok"}, "503": {"description": "not"}}}}
     return {

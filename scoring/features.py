@@ -6,6 +6,7 @@ recompute what the store holds and check an answer end to end.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import struct
 from collections.abc import Sequence
@@ -96,6 +97,23 @@ async def fetch_many_async(
     """Return features for many entities in one MGET, None where unknown."""
     raws = await client.mget([feature_key(e) for e in entity_ids])
     return [_decoded(raw) for raw in raws]
+
+
+async def warm_pool(client: aredis.Redis, count: int) -> int:
+    """Open count pooled connections now, and return how many opened.
+
+    A pool opens connections when first needed; in a burst, hundreds then
+    connect at once on a saturated event loop and miss the connect timeout.
+    """
+    pool = client.connection_pool
+    opened = await asyncio.gather(
+        *(pool.get_connection() for _ in range(count)),  # type: ignore[no-untyped-call]
+        return_exceptions=True,
+    )
+    connections = [c for c in opened if not isinstance(c, BaseException)]
+    for connection in connections:
+        await pool.release(connection)
+    return len(connections)
 
 
 def _client_options(config: Settings) -> dict[str, object]:

@@ -60,11 +60,30 @@ class SleepingModel:
     def _scores(self, batch: Sequence[Sequence[float]]) -> list[float]:
         return [score(self.weights, self.bias, features) for features in batch]
 
-    def predict_batch(self, batch: Sequence[Sequence[float]]) -> list[float]:
-        """Score a batch, blocking the calling thread for one model call."""
-        with self._thread_lock:
-            time.sleep(self._duration_s(len(batch)))
+    def predict_batch(
+        self, batch: Sequence[Sequence[float]], timeout_s: float | None = None
+    ) -> list[float]:
+        """Score a batch, blocking the calling thread for one model call.
+
+        With timeout_s, give up at that budget, like a call to a model server
+        with a deadline: wait for the model and run it for at most timeout_s in
+        all, then raise TimeoutError.
+        """
+        started = time.monotonic()
+        # acquire(timeout=-1) waits as long as it takes
+        if not self._thread_lock.acquire(timeout=-1 if timeout_s is None else max(timeout_s, 0)):
+            raise TimeoutError(f"{self.name}: model busy for {timeout_s} s")
+        try:
+            duration = self._duration_s(len(batch))
+            if timeout_s is not None:
+                remaining = timeout_s - (time.monotonic() - started)
+                if duration > remaining:
+                    time.sleep(max(remaining, 0))
+                    raise TimeoutError(f"{self.name}: call over its {timeout_s} s budget")
+            time.sleep(duration)
             return self._scores(batch)
+        finally:
+            self._thread_lock.release()
 
     async def predict_batch_async(self, batch: Sequence[Sequence[float]]) -> list[float]:
         """Score a batch without blocking the event loop; callers queue for the model."""
@@ -83,6 +102,6 @@ class SleepingModel:
             await asyncio.sleep(self._duration_s(len(batch)))
             return self._scores(batch), waited
 
-    def predict(self, features: Sequence[float]) -> float:
-        """Score one vector, blocking the calling thread."""
-        return self.predict_batch([features])[0]
+    def predict(self, features: Sequence[float], timeout_s: float | None = None) -> float:
+        """Score one vector, blocking the calling thread (see predict_batch for timeout_s)."""
+        return self.predict_batch([features], timeout_s)[0]

@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     max_latency_ms: int = Field(
         default=1000, ge=1, description="Batches that would miss it are shed (503)."
     )
+    max_in_flight: int = Field(
+        default=512,
+        ge=1,
+        description="BentoML entry: predict requests in progress per worker; past it, 503.",
+    )
+    model_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Budget for the two model calls of one request; past it, 504.",
+    )
 
     @field_validator("redis_url")
     @classmethod

@@ -37,6 +37,9 @@ class _Scored:
 class EdgeScorer(FeatureStoreClient):
     """Score entities in batches formed at the edge: one MGET and one model call per batch."""
 
+    # batches run one at a time, each on one connection; one more for readiness
+    warm_connections = 2
+
     def __init__(self) -> None:
         super().__init__()
         self.model_a = SleepingModel("model_a", settings)
@@ -81,11 +84,15 @@ class EdgeScorer(FeatureStoreClient):
         """Score one entity with model_a and model_b."""
         timer = Timer()
         try:
-            scored, waited_ms = await self.batcher.submit(entity_id)
+            scored, waited_ms = await asyncio.wait_for(
+                self.batcher.submit(entity_id), settings.model_timeout_s
+            )
         except Overloaded:
             return error_response(503, contract.error_body(contract.MODEL_OVERLOADED), ctx)
         except (redis.ConnectionError, redis.TimeoutError):
             return error_response(503, contract.error_body(contract.FEATURE_STORE_UNAVAILABLE), ctx)
+        except TimeoutError:
+            return error_response(504, contract.error_body(contract.MODEL_TIMEOUT), ctx)
         if not scored.found:
             return error_response(404, contract.unknown_entity_body(entity_id), ctx)
         timer.add("batch_wait", waited_ms)

@@ -150,8 +150,11 @@ class Scorer(FeatureStoreClient):
         item = ModelInput(features=vector, sent_at=time.time())
         called = time.perf_counter()
         try:
-            out_a, out_b = await asyncio.gather(
-                self._call_model(self.model_a, item), self._call_model(self.model_b, item)
+            out_a, out_b = await asyncio.wait_for(
+                asyncio.gather(
+                    self._call_model(self.model_a, item), self._call_model(self.model_b, item)
+                ),
+                settings.model_timeout_s,
             )
         except ServiceUnavailable:
             return error_response(503, contract.error_body(contract.MODEL_OVERLOADED), ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,7 +15,7 @@ from scoring import contract, features, profiling
 from scoring.models import SleepingModel
 from scoring.settings import Settings, settings
 from scoring.timing import Timer
-from sync_baseline import metrics
+from sync_baseline import admission, metrics
 
 
 def _error(status: int, body: dict[str, Any]) -> Response:
@@ -34,9 +35,18 @@ def _read_body(limit: int) -> bytes:
     return raw
 
 
-def create_app(config: Settings | None = None, parallel_models: bool = False) -> Flask:
-    """Create the app; parallel_models runs the two model calls in two threads."""
+def create_app(
+    config: Settings | None = None, parallel_models: bool = False, queue_timeout_ms: float = 0
+) -> Flask:
+    """Create the app.
+
+    parallel_models runs the two model calls in two threads. queue_timeout_ms,
+    when over 0, answers 503 at once to a request that waited longer than that
+    for a worker (see sync_baseline/admission.py): its client has waited long
+    enough, and the answer frees the worker for the requests behind it.
+    """
     config = config or settings
+    budget_s = config.model_timeout_s
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -47,14 +57,23 @@ def create_app(config: Settings | None = None, parallel_models: bool = False) ->
     pool = ThreadPoolExecutor(max_workers=2) if parallel_models else None
 
     def run_models(vector: list[float]) -> tuple[float, float]:
+        """Both scores within one budget of model_timeout_s, or TimeoutError."""
+        started = time.monotonic()
         if pool is None:
-            return model_a.predict(vector), model_b.predict(vector)
-        future_b = pool.submit(model_b.predict, vector)
-        return model_a.predict(vector), future_b.result()
+            score_a = model_a.predict(vector, budget_s)
+            return score_a, model_b.predict(vector, budget_s - (time.monotonic() - started))
+        future_b = pool.submit(model_b.predict, vector, budget_s)
+        score_a = model_a.predict(vector, budget_s)
+        return score_a, future_b.result(timeout=budget_s - (time.monotonic() - started))
 
     @app.post(contract.PREDICT_PATH)
     def predict() -> Any:
         timer = Timer()
+        waited_ms = admission.queue_wait_ms(request.environ.get("gunicorn.socket"))
+        if waited_ms is not None:
+            metrics.QUEUE_WAIT.observe(waited_ms / 1000)
+            if 0 < queue_timeout_ms < waited_ms:
+                return _error(503, contract.error_body(contract.SERVER_OVERLOADED))
         if not contract.is_json_media_type(request.content_type):
             return _error(415, contract.error_body(contract.UNSUPPORTED_MEDIA_TYPE))
         # an empty body is an empty object, as BentoML reads it: "entity_id: Field required"
@@ -70,8 +89,11 @@ def create_app(config: Settings | None = None, parallel_models: bool = False) ->
             return _error(503, contract.error_body(contract.FEATURE_STORE_UNAVAILABLE))
         if vector is None:
             return _error(404, contract.unknown_entity_body(body.entity_id))
-        with timer.span("model"):
-            score_a, score_b = run_models(vector)
+        try:
+            with timer.span("model"):
+                score_a, score_b = run_models(vector)
+        except TimeoutError:
+            return _error(504, contract.error_body(contract.MODEL_TIMEOUT))
         answer = contract.build_response(body.entity_id, score_a, score_b)
         return Response(
             answer.model_dump_json(),

@@ -1,4 +1,9 @@
-"""gunicorn settings for the Flask target: sync workers, bounded backlog and timeouts."""
+"""gunicorn settings for the Flask target: sync workers, bounded backlog and timeouts.
+
+Overload: connections wait in the listen backlog for a free worker; the app
+answers 503 with Retry-After to a request that waited there over
+SYNC_QUEUE_TIMEOUT_MS (default 1000, 0 turns it off; see wsgi.py).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ bind = os.environ.get("SYNC_BIND", "127.0.0.1:5000")
 worker_class = "sync"
 # the classic recommendation for sync workers
 workers = int(os.environ.get("SYNC_WORKERS", 2 * multiprocessing.cpu_count() + 1))
-# a full backlog refuses connections instead of queueing them forever
-backlog = int(os.environ.get("SYNC_BACKLOG", 256))
+# as deep as BentoML's (uvicorn's 2048): the queue-time check, not the backlog,
+# bounds the wait; past a full backlog the kernel drops new connections and
+# clients retry their SYN after 1, 3, 7, 15 s
+backlog = int(os.environ.get("SYNC_BACKLOG", 2048))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

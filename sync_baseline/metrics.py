@@ -23,6 +23,12 @@ LATENCY = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10),
 )
 
+QUEUE_WAIT = Histogram(
+    "sync_queue_wait_seconds",
+    "Time a predict request waited in the listen backlog for a worker.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
+)
+
 
 def init_app(app: Flask) -> None:
     """Count and time every request, and serve /metrics."""

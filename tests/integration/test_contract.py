@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import requests
 
+from harness.load import right_scores
 from harness.processes import Managed
 from scoring import contract, features
-from scoring.models import expected_scores
 from scoring.settings import settings
 from scoring.timing import PARTS, parse_server_timing
 
@@ -68,7 +68,7 @@ def test_same_entity_gives_the_same_scores_on_every_target(
         ]
         assert [a.status_code for a in answers] == [200, 200, 200]
         assert answers[0].json() == answers[1].json() == answers[2].json()
-        expected = expected_scores(features.make_features(entity_id, settings.feature_dim))
+        expected = right_scores(entity_id)
         assert answers[0].json() == {
             "entity_id": entity_id,
             "scores": expected,

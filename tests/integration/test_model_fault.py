@@ -10,9 +10,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from harness.load import Answer, closed_loop
 from harness.processes import Managed, start_bento
 from scoring import contract
-from tests.integration.load import Answer, closed_loop
 
 pytestmark = pytest.mark.integration
 

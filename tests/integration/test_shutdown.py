@@ -11,8 +11,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from harness.load import burst
 from harness.processes import Managed, start_bento, start_sync
-from tests.integration.load import burst
 
 pytestmark = pytest.mark.integration
 

@@ -68,3 +68,16 @@ async def test_a_failing_batch_fails_each_of_its_callers() -> None:
     assert isinstance((await asyncio.gather(batcher.submit(1), return_exceptions=True))[0],
                       ConnectionError)  # fmt: skip
     await batcher.close()
+
+
+async def test_callers_that_gave_up_are_left_out_of_the_next_batch() -> None:
+    handler = SlowDouble(0.05)
+    batcher = ContinuousBatcher(handler, max_batch_size=8, max_queue=100)
+    first = asyncio.create_task(batcher.submit(0))
+    await asyncio.sleep(0.01)  # the first batch is running; 1 and 2 queue behind it
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(batcher.submit(1), timeout=0.01)
+    assert (await batcher.submit(2))[0] == 4
+    await first
+    assert handler.batches == [[0], [2]]
+    await batcher.close()

@@ -81,3 +81,24 @@ async def test_timed_calls_report_the_wait_for_the_model() -> None:
     waits = sorted(waited for _, waited in results)
     assert waits[1] >= 0.015  # the second call waited for the first
     assert waits[0] < waits[1]
+
+
+def test_a_call_over_its_budget_gives_up_at_the_budget() -> None:
+    model = models.SleepingModel("model_a", SLOW)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"over its 0\.02 s budget"):
+        model.predict([0.0] * 4, timeout_s=0.02)
+    # it slept its budget, not the 100 ms the call would have taken
+    assert 0.02 <= time.monotonic() - started < 0.1
+    # and released the model for the next call
+    assert model.predict([0.0] * 4, timeout_s=1.0) == models.expected_scores([0.0] * 4)["model_a"]
+
+
+def test_a_call_that_cannot_get_the_model_in_its_budget_gives_up() -> None:
+    model = models.SleepingModel("model_a", SLOW)
+    busy = threading.Thread(target=model.predict, args=([0.0] * 4,))
+    busy.start()
+    time.sleep(0.01)
+    with pytest.raises(TimeoutError, match="model busy"):
+        model.predict([0.0] * 4, timeout_s=0.02)
+    busy.join()
