@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from harness.steps import rss_growth
 from scoring.timing import PARTS
 
 BASELINE, MAIN = "sync-seq", "async-runners"
@@ -94,7 +95,22 @@ def check_targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                             f"({cold['statuses'].get('503', 0)} x 503), {cold['rps']:.0f} rps",
                 "met": cold["error_rate"] < 0.01,
             })  # fmt: skip
+    for rung, step in _soaks(summary).items():
+        failures = sum(n for code, n in step.get("statuses", {}).items() if code != "200")
+        growth = rss_growth(step.get("rss_mb_by_process", {}))
+        label, worst = max(growth.items(), key=lambda item: item[1], default=("-", math.nan))
+        targets.append({
+            "name": f"{rung}: soak at {step['users']} users (70% of its breaking point): zero "
+                    "errors, every server process's memory grows < 10% after warm-up",
+            "measured": f"{failures} errors in {step['requests']} requests; largest RSS growth "
+                        f"{worst:+.1%} ({label}) of {len(growth)} processes",
+            "met": failures == 0 and bool(growth) and worst < 0.10,
+        })  # fmt: skip
     return targets
+
+
+def _soaks(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: step for name in summary["rungs"] if (step := _step(summary, name, "soak"))}
 
 
 def little(step: dict[str, Any]) -> tuple[float, float]:
@@ -225,15 +241,20 @@ def _plots(summary: dict[str, Any], out: Path) -> list[str]:
         plt.close(fig)
         made.append("ladder.png")
 
-    soaks = {n: r["experiments"]["soak"]["steps"][0] for n, r in summary["rungs"].items()
-             if "soak" in r["experiments"]}  # fmt: skip
+    soaks = _soaks(summary)
     if soaks:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for name, step in soaks.items():
-            ax.plot(step["rss_mb_series"], color=COLORS.get(name), label=name)
-        ax.set_xlabel("measurement window")
-        ax.set_ylabel("resident memory of the server tree (MiB)")
-        ax.legend()
+        fig, axes = plt.subplots(1, len(soaks), figsize=(7 * len(soaks), 4.2), squeeze=False)
+        window_s = summary.get("profile", {}).get("window_s")
+        for ax, (name, step) in zip(axes[0], soaks.items(), strict=True):
+            for label, values in step.get("rss_mb_by_process", {}).items():
+                x = [i * window_s / 60 if window_s else i for i in range(len(values))]
+                ax.plot(x, values, label=label)
+            ax.set_title(f"{name}: soak at {step['users']} users")
+            ax.set_xlabel("minutes after warm-up" if window_s else "measurement window")
+            ax.set_ylabel("resident memory (MiB)")
+            ax.set_ylim(bottom=0)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(out / "soak.png", dpi=90)
         plt.close(fig)

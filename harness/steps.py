@@ -167,6 +167,22 @@ def _tree(pid: int) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
+def role(args: list[str], is_root: bool, fallback: str) -> str:
+    """Name a server process's role from its command line: ModelA, gunicorn worker, ..."""
+    if "--service-name" in args[:-1]:
+        return args[args.index("--service-name") + 1]
+    if any(a.endswith("gunicorn") for a in args[:2]):
+        return "gunicorn master" if is_root else "gunicorn worker"
+    if "serve" in args and any(a.endswith("bentoml") for a in args[:2]):
+        return "bentoml arbiter"
+    return fallback
+
+
+def process_label(proc: psutil.Process, root_pid: int) -> str:
+    """Label a server process by its PID and role."""
+    return f"{proc.pid} {role(proc.cmdline(), proc.pid == root_pid, proc.name())}"
+
+
 @dataclass
 class ProbeSample:
     at: float
@@ -174,6 +190,7 @@ class ProbeSample:
     server_rss_mb: float
     own_cpu_s: float
     batch: dict[str, tuple[float, float]]
+    rss_mb_by_process: dict[str, float] = field(default_factory=dict)
 
 
 class ServerProbe:
@@ -185,18 +202,25 @@ class ServerProbe:
         self.own = psutil.Process()
 
     def sample(self) -> ProbeSample:
-        cpu = rss = 0.0
+        cpu = 0.0
+        by_process: dict[str, float] = {}
         if self.server_pid:
             for proc in _tree(self.server_pid):
                 try:
                     times = proc.cpu_times()
                     cpu += times.user + times.system
-                    rss += proc.memory_info().rss / 2**20
+                    label = process_label(proc, self.server_pid)
+                    by_process[label] = proc.memory_info().rss / 2**20
                 except psutil.NoSuchProcess:
                     continue
         own = self.own.cpu_times()
         return ProbeSample(
-            time.monotonic(), cpu, rss, own.user + own.system, self._batch_histograms()
+            time.monotonic(),
+            cpu,
+            sum(by_process.values()),
+            own.user + own.system,
+            self._batch_histograms(),
+            by_process,
         )
 
     def _batch_histograms(self) -> dict[str, tuple[float, float]]:
@@ -223,6 +247,29 @@ def _metric_total(text: str, name: str, label: str) -> float:
         for m in re.finditer(pattern, text, re.MULTILINE)
         if label in (m.group(1) or "")
     )
+
+
+def rss_series(samples: list[ProbeSample]) -> dict[str, list[float]]:
+    """Each server process's resident MiB per sample, for those alive from first to last."""
+    if not samples:
+        return {}
+    alive = set(samples[0].rss_mb_by_process).intersection(samples[-1].rss_mb_by_process)
+    return {
+        label: [round(s.rss_mb_by_process.get(label, math.nan), 1) for s in samples]
+        for label in sorted(alive)
+    }
+
+
+def rss_growth(series: dict[str, list[float]], edge: int = 5) -> dict[str, float]:
+    """Per process, the mean of the last `edge` samples over the first `edge`, minus 1."""
+    growth = {}
+    for label, values in series.items():
+        values = [v for v in values if not math.isnan(v)]
+        if len(values) >= 2:
+            n = max(1, min(edge, len(values) // 2))
+            first, last = sum(values[:n]) / n, sum(values[-n:]) / n
+            growth[label] = last / first - 1 if first else math.nan
+    return growth
 
 
 def resource_use(before: ProbeSample, after: ProbeSample, requests: int) -> dict[str, Any]:

@@ -88,3 +88,34 @@ def test_slo_gates_are_judged_when_given() -> None:
         "SLO: async-runners p95 at 200 users <= 500 ms": False,  # 660 * 1.2
         "SLO: async-runners errors at 200 users <= 1.0%": True,
     }
+
+
+def test_a_soak_is_judged_on_errors_and_each_process_memory(tmp_path: Path) -> None:
+    data = summary()
+    flat = {"11 ModelA": [300.0] * 6 + [305.0] * 6, "12 Scorer": [200.0] * 12}
+    leaking = {**flat, "12 Scorer": [200.0 + 5 * i for i in range(12)]}  # +25%
+    soaks = {
+        "sync-seq": step(35, 50, 700) | {"rss_mb_by_process": flat},
+        "async-runners": step(70, 200, 350) | {"rss_mb_by_process": leaking},
+    }
+    for name, soak in soaks.items():
+        data["rungs"][name]["experiments"]["soak"] = {"steps": [soak]}
+    data["profile"]["window_s"] = 5
+    data["rungs"]["sync-seq"]["experiments"]["soak"]["steps"][0]["statuses"] = {
+        "200": 499,
+        "503": 1,
+    }
+    verdicts = {
+        t["name"].split(":")[0]: t for t in report.check_targets(data) if "soak" in t["name"]
+    }
+    assert verdicts["sync-seq"]["met"] is False  # flat memory, but one error
+    assert verdicts["async-runners"]["met"] is False
+    assert "12 Scorer" in verdicts["async-runners"]["measured"]
+    data["rungs"]["sync-seq"]["experiments"]["soak"]["steps"][0]["statuses"] = {"200": 500}
+    verdicts = {
+        t["name"].split(":")[0]: t for t in report.check_targets(data) if "soak" in t["name"]
+    }
+    assert verdicts["sync-seq"]["met"] is True
+    data["targets"] = report.check_targets(data)
+    report.write(data, tmp_path)
+    assert (tmp_path / "soak.png").stat().st_size > 0

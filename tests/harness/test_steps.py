@@ -90,3 +90,20 @@ def test_a_workers_answers_merge_into_the_masters_window() -> None:
     assert window.failures == 1
     assert window.timing_sums == {"model": 85.0, "total": 94.0}
     assert window.timed == 2
+
+
+def test_memory_growth_compares_the_ends_of_each_series() -> None:
+    growth = steps.rss_growth({"a": [100.0] * 5 + [110.0] * 5, "b": [50.0, 50.0]})
+    assert growth == {"a": pytest.approx(0.10), "b": 0.0}
+    assert steps.rss_growth({"short": [1.0]}) == {}
+
+
+def test_server_processes_are_named_by_role() -> None:
+    worker = [".venv/bin/python", "-m", "_bentoml_impl.worker.service", ".", "--fd", "8"]
+    assert steps.role([*worker, "--service-name", "Scorer"], False, "python") == "Scorer"
+    bentoml = [".venv/bin/python", ".venv/bin/bentoml", "serve", "--production"]
+    assert steps.role(bentoml, True, "python") == "bentoml arbiter"
+    gunicorn = [".venv/bin/python", ".venv/bin/gunicorn", "-c", "gunicorn.conf.py"]
+    assert steps.role(gunicorn, True, "python") == "gunicorn master"
+    assert steps.role(gunicorn, False, "python") == "gunicorn worker"
+    assert steps.role(["redis-server"], True, "redis-server") == "redis-server"
