@@ -26,7 +26,7 @@ class RequestGuard:
     It also sheds: past max_in_flight predict requests in progress, it
     answers 503 with Retry-After at once. An event loop takes every request
     it is sent, and far beyond capacity each one then waits longer for its
-    turn, until the 0.5 s Redis timeouts fire on replies that came long ago.
+    turn, and Redis calls miss their 0.5 s timeouts on a loop too busy to run them.
     """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int, max_in_flight: int) -> None:
