@@ -249,7 +249,6 @@ class ExperimentShape(LoadTestShape):
     def _finish(self, level: Level) -> None:
         step = steps.summarize(level.users, self.windows)
         step.update(steps.resource_use(self.samples[0], self.samples[-1], step["requests"]))
-        step["rss_mb_series"] = [round(s.server_rss_mb, 1) for s in self.samples]
         step["rss_mb_by_process"] = steps.rss_series(self.samples)
         previous = self.result["steps"][-1] if self.result["steps"] else None
         self.result["steps"].append(step)

@@ -96,7 +96,7 @@ def check_targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": cold["error_rate"] < 0.01,
             })  # fmt: skip
     for rung, step in _soaks(summary).items():
-        failures = sum(n for code, n in step.get("statuses", {}).items() if code != "200")
+        failures = step["failures"]  # not-ok answers: non-200s and 200s with wrong scores
         growth = rss_growth(step.get("rss_mb_by_process", {}))
         label, worst = max(growth.items(), key=lambda item: item[1], default=("-", math.nan))
         targets.append({

@@ -20,7 +20,6 @@ def step(
         "statuses": statuses, "server_timing_ms": {"redis": 1.0, "model": 45.0, "total": 50.0},
         "windows_rps": [rps], "server_cpu_ms_per_request": 2.0, "server_cpu_cores": 0.5,
         "loadgen_cpu_cores": 0.1, "server_rss_mb": 100.0, "mean_batch_size": None,
-        "rss_mb_series": [100.0],
     }  # fmt: skip
 
 
@@ -101,17 +100,15 @@ def test_a_soak_is_judged_on_errors_and_each_process_memory(tmp_path: Path) -> N
     for name, soak in soaks.items():
         data["rungs"][name]["experiments"]["soak"] = {"steps": [soak]}
     data["profile"]["window_s"] = 5
-    data["rungs"]["sync-seq"]["experiments"]["soak"]["steps"][0]["statuses"] = {
-        "200": 499,
-        "503": 1,
-    }
+    one_error = step(35, 50, 700, {"200": 499, "503": 1}) | {"rss_mb_by_process": flat}
+    data["rungs"]["sync-seq"]["experiments"]["soak"]["steps"][0] = one_error
     verdicts = {
         t["name"].split(":")[0]: t for t in report.check_targets(data) if "soak" in t["name"]
     }
     assert verdicts["sync-seq"]["met"] is False  # flat memory, but one error
     assert verdicts["async-runners"]["met"] is False
     assert "12 Scorer" in verdicts["async-runners"]["measured"]
-    data["rungs"]["sync-seq"]["experiments"]["soak"]["steps"][0]["statuses"] = {"200": 500}
+    data["rungs"]["sync-seq"]["experiments"]["soak"]["steps"][0] = soaks["sync-seq"]
     verdicts = {
         t["name"].split(":")[0]: t for t in report.check_targets(data) if "soak" in t["name"]
     }
