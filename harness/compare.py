@@ -17,92 +17,18 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness import environment, processes, report
+from harness.ladder import RUNGS, Rung, start_rung
 from scoring import contract, features
 from scoring.settings import settings
 
-SYNC_WORKERS = 2 * (os.cpu_count() or 1) + 1
-# The baseline's queue-time shedding is off in the comparison: at 200 users
-# (4x its capacity) its 1 s default would answer most requests 503 in about a
-# second, and the comparison is of throughput and latency, not of who sheds.
-# BentoML's shedding stays on; its steady states here shed nothing.
-SYNC_COMPARISON_ENV = {"SYNC_QUEUE_TIMEOUT_MS": "0"}
 # a probe answered this fast means the server has no backlog left
 DRAINED_S = 0.3
-
-
-@dataclass(frozen=True)
-class Rung:
-    """One configuration of the same code, and the factor it isolates."""
-
-    name: str
-    kind: str  # "sync", "bento" or "edge"
-    title: str
-    resources: str
-    isolates: str
-    env: dict[str, str] = field(default_factory=dict)
-
-
-RUNGS = (
-    Rung(
-        "sync-seq",
-        "sync",
-        "Flask, sync, models one after the other (baseline)",
-        f"gunicorn: {SYNC_WORKERS} sync worker processes x 1 thread, 1 instance of each model "
-        "per worker, queue-time shedding off",
-        "the baseline",
-        SYNC_COMPARISON_ENV,
-    ),
-    Rung(
-        "sync-par",
-        "sync",
-        "Flask, sync, the two model calls in parallel threads",
-        f"gunicorn: {SYNC_WORKERS} sync workers, each with a 2-thread pool for the model calls",
-        "concurrent fan-out of the two model calls",
-        {**SYNC_COMPARISON_ENV, "SYNC_PARALLEL_MODELS": "1"},
-    ),
-    Rung(
-        "async-nobatch",
-        "bento",
-        "BentoML, async entry, model services without batching",
-        "3 processes: entry service (1 worker, event loop) + ModelA + ModelB services "
-        "(1 worker each), batching off: one request per model call",
-        "event-loop concurrency instead of worker-bound concurrency",
-        {"SCORING_MODEL_BATCHER": "none"},
-    ),
-    Rung(
-        "async-runners",
-        "bento",
-        "BentoML, async entry, batched model services (shipped)",
-        "3 processes: entry service (1 worker) + ModelA + ModelB services (1 worker, "
-        f"adaptive batching, max_batch_size={settings.max_batch_size}, "
-        f"max_latency_ms={settings.max_latency_ms})",
-        "adaptive batching in the model services",
-    ),
-    Rung(
-        "async-runners-continuous",
-        "bento",
-        "BentoML, async entry, model services with a continuous batcher",
-        "3 processes as async-runners; the model services' API is not batchable and feeds "
-        f"an in-process continuous batcher (max {settings.max_batch_size})",
-        "BentoML's adaptive batcher against batching without a learned wait",
-        {"SCORING_MODEL_BATCHER": "continuous"},
-    ),
-    Rung(
-        "async-edge",
-        "edge",
-        "BentoML, async entry batching at the edge, models in process",
-        f"1 process: EdgeScorer (1 worker), continuous batcher (max {settings.max_batch_size}), "
-        "one MGET and one call of each model per batch",
-        "the cost of the hop to the model services (runners)",
-    ),
-)
-HEADLINE = ("sync-seq", "async-runners")
 
 
 @dataclass(frozen=True)
@@ -203,12 +129,62 @@ def wait_drained(server: processes.Managed, limit_s: float = 120.0) -> float:
     return time.monotonic() - started
 
 
-def start_rung(rung: Rung, redis_url: str, log_dir: Path) -> processes.Managed:
-    """Serve one rung on a free port with its environment."""
-    if rung.kind == "sync":
-        return processes.start_sync(log_dir, redis_url, workers=SYNC_WORKERS, env=rung.env)
-    service = "service.edge:EdgeScorer" if rung.kind == "edge" else None
-    return processes.start_bento(log_dir, redis_url, env=rung.env, service=service)
+@dataclass(frozen=True)
+class Experiment:
+    """One Locust run on a rung's server: its name in the report and its load shape."""
+
+    name: str
+    shape: str
+    users: int | None = None
+    levels: tuple[int, ...] = ()
+    hold_s: float | None = None
+    # users as a fraction of the breaking point the rung's ramp found (sustained, stress, soak)
+    ramp_fraction: float = 0.0
+
+
+def plan(rung: Rung, profile: Profile, users: int) -> list[Experiment]:
+    """The experiments a rung gets, in the classic order; the run and its time estimate use it."""
+    experiments = []
+    if rung.batching:
+        # first, on the fresh server: 1 user, then all users at once
+        experiments.append(Experiment("cold", "cold", users, hold_s=profile.low_hold_s))
+    experiments.append(Experiment("ladder", "sustained", users, hold_s=profile.ladder_hold_s))
+    if rung.headline:
+        experiments += [
+            Experiment("low", "low", levels=profile.low_levels, hold_s=profile.low_hold_s),
+            Experiment("ramp", "ramp", levels=profile.ramp_levels),
+            Experiment("sustained", "sustained", ramp_fraction=1.0),
+            Experiment("stress", "stress", ramp_fraction=2.0),
+        ]
+    if rung.headline or rung.batching:
+        # does a batcher still answer 1 user fast right after heavy load?
+        experiments.append(Experiment("low_after", "low", levels=(1,), hold_s=profile.low_hold_s))
+    if rung.headline and profile.soak_s:
+        experiments.append(Experiment("soak", "soak", hold_s=profile.soak_s, ramp_fraction=0.7))
+    return experiments
+
+
+def users_after_ramp(experiment: Experiment, ramp: dict[str, Any], floor: int) -> int:
+    """Users for an experiment sized from the ramp's breaking point."""
+    breaking = int(ramp["breaking_point"] or ramp["steps"][-1]["users"])
+    users = max(1, round(experiment.ramp_fraction * breaking))
+    # stress is at least the ladder's load, and at most 1000 users
+    return min(max(users, floor), 1000) if experiment.ramp_fraction > 1 else users
+
+
+def estimate_s(experiments: list[Experiment], profile: Profile) -> float:
+    """A rough length of a rung's experiments, for the progress display."""
+    step_s = profile.warmup_s + 2 * profile.window_s + 2
+    total = 10.0  # start and stop
+    for experiment in experiments:
+        hold_s = experiment.hold_s or profile.hold_s
+        if experiment.shape == "ramp":
+            total += len(experiment.levels) * step_s
+        elif experiment.shape == "cold":
+            total += 2 * (hold_s + profile.warmup_s) + 5
+        else:
+            total += max(len(experiment.levels), 1) * (hold_s + profile.warmup_s) + 2
+    return total
 
 
 def run_rung(
@@ -220,49 +196,20 @@ def run_rung(
     rung_dir = out / rung.name
     server = start_rung(rung, redis_url, rung_dir)
     try:
-
-        def run(name: str, shape: str, **kwargs: Any) -> dict[str, Any]:
+        for experiment in plan(rung, profile, args.users):
+            users = experiment.users
+            if experiment.ramp_fraction:
+                users = users_after_ramp(experiment, experiments["ramp"], args.users)
             drained_s = wait_drained(server)
-            progress.say(f"{rung.name}: {name}")
-            result = run_experiment(server, rung_dir, name, shape, profile, args, **kwargs)
-            experiments[name] = {**result, "drain_before_s": round(drained_s, 1)}
-            return dict(experiments[name])
-
-        if rung.kind != "sync" and rung.name != "async-nobatch":
-            # first, on the fresh server: 1 user, then all users at once
-            run("cold", "cold", users=args.users, hold_s=profile.low_hold_s)
-        run("ladder", "sustained", users=args.users, hold_s=profile.ladder_hold_s)
-        if rung.name in HEADLINE:
-            run("low", "low", levels=profile.low_levels, hold_s=profile.low_hold_s)
-            ramp = run("ramp", "ramp", levels=profile.ramp_levels)
-            steps = ramp["steps"]
-            breaking = ramp["breaking_point"] or steps[-1]["users"]
-            run("sustained", "sustained", users=breaking)
-            run("stress", "stress", users=min(max(2 * breaking, args.users), 1000))
-            run("low_after", "low", levels=(1,), hold_s=profile.low_hold_s)
-            if profile.soak_s:
-                soak_users = max(1, round(0.7 * breaking))
-                run("soak", "soak", users=soak_users, hold_s=profile.soak_s)
-        elif rung.kind != "sync" and rung.name != "async-nobatch":
-            # does the batcher still answer 1 user fast right after heavy load?
-            run("low_after", "low", levels=(1,), hold_s=profile.low_hold_s)
+            progress.say(f"{rung.name}: {experiment.name}")
+            result = run_experiment(
+                server, rung_dir, experiment.name, experiment.shape, profile, args,
+                users=users, levels=experiment.levels, hold_s=experiment.hold_s,
+            )  # fmt: skip
+            experiments[experiment.name] = {**result, "drain_before_s": round(drained_s, 1)}
     finally:
         server.stop()
     return {**asdict(rung), "experiments": experiments}
-
-
-def estimate_s(profile: Profile) -> float:
-    """A rough length of the whole run, for the progress display."""
-    step = profile.warmup_s + 2 * profile.window_s + 2
-    headline = (
-        len(profile.low_levels) * (profile.low_hold_s + profile.warmup_s)
-        + len(profile.ramp_levels) * step
-        + 3 * (profile.hold_s + profile.warmup_s)
-        + profile.soak_s
-    )
-    per_rung = profile.ladder_hold_s + profile.warmup_s + 10
-    cold = 3 * (profile.low_hold_s + profile.warmup_s) + 5
-    return len(RUNGS) * per_rung + 2 * headline + 3 * cold
 
 
 @contextlib.contextmanager
@@ -311,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = args.results / stamp
     out.mkdir(parents=True)
-    progress = Progress(estimate_s(profile) * len(chosen) / len(RUNGS))
+    progress = Progress(sum(estimate_s(plan(r, profile, args.users), profile) for r in chosen))
     progress.say(f"{args.profile} profile, rungs {[r.name for r in chosen]}, writing {out}")
 
     summary: dict[str, Any] = {

@@ -39,8 +39,7 @@ def right_scores(entity_id: str) -> dict[str, float]:
     return expected_scores(features.make_features(entity_id, settings.feature_dim))
 
 
-async def _post(session: aiohttp.ClientSession, url: str, index: int) -> Answer:
-    entity_id = features.entity_id_for(index)
+async def _post(session: aiohttp.ClientSession, url: str, entity_id: str) -> Answer:
     sent = time.monotonic()
     try:
         async with session.post(url + contract.PREDICT_PATH, json={"entity_id": entity_id}) as r:
@@ -51,13 +50,14 @@ async def _post(session: aiohttp.ClientSession, url: str, index: int) -> Answer:
         return Answer(url, entity_id, time.monotonic() - sent, type(exc).__name__, None)
 
 
-async def burst(url: str, count: int) -> list[Answer]:
-    """Send count requests at once, for entities 0..count-1."""
-    connector = aiohttp.TCPConnector(limit=count)
+async def burst(url: str, count: int, entity_ids: list[str] | None = None) -> list[Answer]:
+    """Send count requests at once, for entities 0..count-1 or for the ids given."""
+    ids = entity_ids or [features.entity_id_for(i) for i in range(count)]
+    connector = aiohttp.TCPConnector(limit=len(ids))
     async with aiohttp.ClientSession(
         connector=connector, timeout=aiohttp.ClientTimeout(total=60)
     ) as session:
-        return await asyncio.gather(*(_post(session, url, i) for i in range(count)))
+        return await asyncio.gather(*(_post(session, url, e) for e in ids))
 
 
 async def closed_loop(urls: list[str], users: int, seconds: float) -> list[Answer]:
@@ -68,7 +68,7 @@ async def closed_loop(urls: list[str], users: int, seconds: float) -> list[Answe
 
         async def user(url: str, index: int) -> None:
             while time.monotonic() < deadline:
-                answers.append(await _post(session, url, index))
+                answers.append(await _post(session, url, features.entity_id_for(index)))
 
         await asyncio.gather(*(user(u, i) for u in urls for i in range(users)))
     return answers

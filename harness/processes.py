@@ -175,6 +175,23 @@ def start_bento(
     return _wait(managed, lambda: http_ready(f"{url}/readyz"), timeout_s)
 
 
+def start_bare(
+    log_dir: Path,
+    redis_url: str,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = 60,
+) -> Managed:
+    """Start the bare Starlette app (no BentoML) under uvicorn with uvloop and httptools."""
+    port = port or free_port()
+    argv = [str(BIN / "uvicorn"), "bare.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+    argv += ["--timeout-graceful-shutdown", "20", "--backlog", "2048"]
+    url = f"http://127.0.0.1:{port}"
+    managed = _spawn(f"bare-{port}", argv, url, log_dir, {"REDIS_URL": redis_url, **(env or {})})
+    return _wait(managed, lambda: http_ready(f"{url}/readyz"), timeout_s)
+
+
 def start_sync(
     log_dir: Path,
     redis_url: str,

@@ -20,11 +20,12 @@ from pyinstrument.renderers import ConsoleRenderer, HTMLRenderer
 from pyinstrument.session import Session
 
 from harness import processes
-from harness.compare import RUNGS, feature_store, start_rung
+from harness.compare import feature_store
+from harness.ladder import BY_NAME, start_rung
 from scoring import contract, features, profiling
 from scoring.settings import settings
 
-DEFAULT_TARGETS = ("sync-seq", "async-runners", "async-edge")
+DEFAULT_TARGETS = ("sync-seq", "async-batched-hop", "async-edge", "bare-starlette")
 
 
 async def _send(url: str, count: int) -> list[int]:
@@ -55,7 +56,7 @@ def _combined(directory: Path, expected: int, timeout_s: float = 10.0) -> Sessio
 
 def profile_target(name: str, redis_url: str, out: Path, burst: int) -> dict[str, Path]:
     """Serve one rung with profiling on; profile one request, then a burst."""
-    rung = next(r for r in RUNGS if r.name == name)
+    rung = BY_NAME[name]
     sessions = Path(tempfile.mkdtemp(prefix=f"profile-{name}-"))
     profiled = dataclasses.replace(rung, env={**rung.env, profiling.ENV_VAR: str(sessions)})
     target_dir = out / name

@@ -21,12 +21,15 @@ from scoring.timing import parse_server_timing
 SHAPES = ("none", "low", "ramp", "sustained", "stress", "soak", "cold")
 RAMP_USERS = (2, 5, 10, 25, 50, 100, 200, 300, 400, 600, 800)
 LOW_USERS = (1, 2, 4)
-# histograms whose mean is the batch size: BentoML's adaptive batcher (one
-# model service counted, both see the same batches) and the edge batcher
+# histograms whose mean is the batch size; where several advance, the last
+# one listed wins: items per model execution (model services; ModelA counted,
+# both see the same batches), else requests per batch of a batching entry.
+# BentoML's own adaptive-batch histogram counts calls, not items, so it is not used.
 BATCH_METRICS = {
-    "bentoml_service_adaptive_batch_size": 'service_name="ModelA"',
-    "scoring_model_batch_size": 'model="model_a"',
     "scoring_edge_batch_size": "",
+    "scoring_bare_batch_size": "",
+    "scoring_entry_batch_size": "",
+    "scoring_model_batch_size": 'model="model_a"',
 }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.processes import Managed, start_bento, start_redis, start_sync
+from harness.processes import Managed, start_bare, start_bento, start_redis, start_sync
 from scoring import features
 from scoring.settings import settings
 
@@ -53,13 +53,20 @@ def edge_server(log_dir: Path, redis_server: Managed) -> Iterator[Managed]:
 
 
 @pytest.fixture(scope="session")
+def bare_server(log_dir: Path, redis_server: Managed) -> Iterator[Managed]:
+    server = start_bare(log_dir, redis_server.url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def sync_server(log_dir: Path, redis_server: Managed) -> Iterator[Managed]:
     server = start_sync(log_dir, redis_server.url, workers=3)
     yield server
     server.stop()
 
 
-@pytest.fixture(params=["bento", "edge", "sync"])
+@pytest.fixture(params=["bento", "edge", "bare", "sync"])
 def target(request: pytest.FixtureRequest) -> Managed:
     """Each test that takes it runs once against each target."""
     server: Managed = request.getfixturevalue(f"{request.param}_server")

@@ -58,16 +58,16 @@ def _send(server: Managed, case: str) -> requests.Response:
 
 
 def test_same_entity_gives_the_same_scores_on_every_target(
-    bento_server: Managed, edge_server: Managed, sync_server: Managed
+    bento_server: Managed, edge_server: Managed, bare_server: Managed, sync_server: Managed
 ) -> None:
     for index in (0, 1, 1999):
         entity_id = features.entity_id_for(index)
         answers = [
             requests.post(s.url + "/predict", json={"entity_id": entity_id}, timeout=10)
-            for s in (bento_server, edge_server, sync_server)
+            for s in (bento_server, edge_server, bare_server, sync_server)
         ]
-        assert [a.status_code for a in answers] == [200, 200, 200]
-        assert answers[0].json() == answers[1].json() == answers[2].json()
+        assert [a.status_code for a in answers] == [200] * 4
+        assert all(a.json() == answers[0].json() for a in answers)
         expected = right_scores(entity_id)
         assert answers[0].json() == {
             "entity_id": entity_id,
@@ -86,11 +86,16 @@ def test_answers_carry_a_server_timing_breakdown(target: Managed) -> None:
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
 def test_error_contract_is_identical_on_every_target(
-    case: str, bento_server: Managed, edge_server: Managed, sync_server: Managed
+    case: str,
+    bento_server: Managed,
+    edge_server: Managed,
+    bare_server: Managed,
+    sync_server: Managed,
 ) -> None:
-    answers = [_send(server, case) for server in (bento_server, edge_server, sync_server)]
+    servers = (bento_server, edge_server, bare_server, sync_server)
+    answers = [_send(server, case) for server in servers]
     expected_status = ERROR_CASES[case][3]
-    assert [a.status_code for a in answers] == [expected_status] * 3
+    assert [a.status_code for a in answers] == [expected_status] * len(servers)
     for answer in answers:
         assert answer.headers["Content-Type"].startswith("application/json")
         assert isinstance(answer.json()["error"], str)

@@ -11,10 +11,11 @@ import pytest
 import redis
 import requests
 
+from harness.ladder import SHIPPED_ENTRY_WORKERS
 from harness.load import Answer, burst, right_scores
 from harness.processes import Managed, http_ready, running, start_bento, start_redis, start_sync
 from scoring import contract
-from scoring.settings import settings
+from service.batching import BatchingEntry
 from tests.integration.conftest import seed_store
 
 pytestmark = pytest.mark.integration
@@ -51,7 +52,11 @@ def test_the_entry_opens_its_redis_connections_at_startup(
 ) -> None:
     _, store = fresh_bento
     clients = redis.Redis.from_url(store.url).info("clients")["connected_clients"]
-    assert clients >= min(settings.max_in_flight, settings.redis_max_connections), clients
+    # batches run one at a time per worker, each on one connection, and one for
+    # readiness: a few connections, opened before the first request, not one per
+    # request; ready means one worker is, the other may still be starting
+    per_worker = BatchingEntry.warm_connections
+    assert per_worker <= clients - 1 <= SHIPPED_ENTRY_WORKERS * per_worker, clients
 
 
 def _check_answers(answers: list[Answer], *shed_messages: str) -> Counter[int | str]:

@@ -45,8 +45,12 @@ def test_sigterm_during_load(kind: str, redis_server: Managed, log_dir: Path) ->
         statuses = [a for a in answered if isinstance(a, int)]
         assert set(statuses) <= {200, 503}, answered
         assert statuses.count(200) >= 5, answered
-        # new work is refused: the connection, or a 503 while the listener is still closing
-        assert all(isinstance(a, str) or a == 503 for a in late), late
+        # new work is refused (the connection, or a 503 while the listener is still
+        # closing) or, with several entry workers stopped one after the other, served
+        # in full by a worker not yet stopped: never a 500
+        assert all(isinstance(a, str) or a in (200, 503) for a in late), late
+        if kind == "sync":
+            assert all(isinstance(a, str) or a == 503 for a in late), late
         alive = [p for p in tree if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
         assert alive == []
     finally:

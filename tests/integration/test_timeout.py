@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from harness.load import burst
 from harness.processes import Managed, http_ready, start_bento, start_sync
 from scoring import contract
 
@@ -54,4 +56,18 @@ def test_a_slow_model_gives_504_at_the_budget(slow_targets: list[Managed], index
     assert answer.content == contract.encode_json(contract.error_body(contract.MODEL_TIMEOUT))
     # at the budget, not after the 2 s (or, one model after the other, 4 s) of model time
     assert BUDGET_S <= elapsed < 1.5, elapsed
+    assert http_ready(server.url + "/readyz")
+
+
+@pytest.mark.parametrize("index", range(2), ids=["bento", "edge"])
+def test_a_slow_model_gives_504_to_every_request_of_a_batch(
+    slow_targets: list[Managed], index: int
+) -> None:
+    server = slow_targets[index]
+    started = time.monotonic()
+    answers = asyncio.run(burst(server.url, 30))
+    elapsed = time.monotonic() - started
+    body = contract.error_body(contract.MODEL_TIMEOUT)
+    assert [(a.status, a.body) for a in answers] == [(504, body)] * 30
+    assert max(a.seconds for a in answers) < 1.5, elapsed
     assert http_ready(server.url + "/readyz")

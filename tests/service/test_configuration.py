@@ -30,17 +30,19 @@ def loaded_services() -> Iterator[dict[str, Any]]:
 
 def _services() -> tuple[Any, ...]:
     """Return the entry service and its model services, as BentoML built them."""
-    from service.service import ModelA, ModelB, Scorer
+    from service.models import ModelA, ModelB
+    from service.service import Scorer
 
     return Scorer, ModelA, ModelB
 
 
 def _service_names() -> set[str]:
     from service.edge import EdgeScorer
+    from service.per_request import PerRequestScorer
 
     scorer = _services()[0]
-    edge: Any = EdgeScorer
-    return {scorer.name, edge.name, *(d.on.name for d in scorer.dependencies.values())}
+    entries: list[Any] = [scorer, EdgeScorer, PerRequestScorer]
+    return {e.name for e in entries} | {d.on.name for d in scorer.dependencies.values()}
 
 
 def test_file_names_exactly_the_real_services() -> None:
@@ -67,8 +69,11 @@ def test_runner_connection_reaches_the_client_of_each_model(
 
 
 def test_runtime_settings_are_loaded_per_service(loaded_services: dict[str, Any]) -> None:
+    from harness.ladder import SHIPPED_ENTRY_WORKERS
+
+    entry_workers = {"Scorer": SHIPPED_ENTRY_WORKERS, "EdgeScorer": SHIPPED_ENTRY_WORKERS}
     for name in _service_names():
-        assert loaded_services[name]["workers"] == 1
+        assert loaded_services[name]["workers"] == entry_workers.get(name, 1)
         assert loaded_services[name]["logging"]["access"]["enabled"] is False
 
 

@@ -1,0 +1,111 @@
+"""The framework ceiling: the edge service's batching as a bare Starlette app, no BentoML.
+
+Same contract and pipeline as service/edge.py (scoring/pipeline.py behind the
+same ASGI guard), served by uvicorn with uvloop and httptools:
+uvicorn bare.app:app --loop uvloop --http httptools. The comparison uses it to
+say what BentoML itself costs per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import AsyncIterator
+
+import redis
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from scoring import contract, features
+from scoring.models import SleepingModel
+from scoring.pipeline import BatchedScoring, run_in_process
+from scoring.settings import settings
+from service.asgi import RequestGuard
+
+BATCH_SIZE = Histogram(
+    "scoring_bare_batch_size",
+    "Requests per batch formed by the bare app.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
+store = features.async_client(settings)
+scoring = BatchedScoring(
+    store,
+    functools.partial(
+        run_in_process, SleepingModel("model_a", settings), SleepingModel("model_b", settings)
+    ),
+    settings,
+)
+scoring.observe_batch = BATCH_SIZE.observe
+
+
+def _json(status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> Response:
+    # the same bytes as BentoML's answers: Starlette's JSONResponse on both
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def predict(request: Request) -> Response:
+    """Score one entity with model_a and model_b."""
+    # an empty body is an empty object, as BentoML reads it: "entity_id: Field required"
+    raw = await request.body() or b"{}"
+    try:
+        body = contract.PredictRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        return _json(400, contract.validation_error_body(exc))
+    outcome = await scoring.answer(body.entity_id)
+    if outcome.response is None:
+        return _json(outcome.status, outcome.body, outcome.headers)
+    return Response(
+        outcome.response.model_dump_json(), media_type="application/json", headers=outcome.headers
+    )
+
+
+async def alive(_: Request) -> Response:
+    return PlainTextResponse("\n")
+
+
+async def ready(_: Request) -> Response:
+    try:
+        await store.ping()
+    except (redis.ConnectionError, redis.TimeoutError):
+        return PlainTextResponse(contract.FEATURE_STORE_UNAVAILABLE, status_code=503)
+    return PlainTextResponse("\n")
+
+
+async def metrics(_: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return _json(404, contract.error_body("Not Found"))
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    await features.warm_pool(store, 2)
+    yield
+    await scoring.close()
+    await store.aclose()
+
+
+app = Starlette(
+    routes=[
+        Route(contract.PREDICT_PATH, predict, methods=["POST"]),
+        *(Route(path, alive) for path in ("/healthz", "/livez")),
+        Route("/readyz", ready),
+        Route("/metrics", metrics),
+    ],
+    middleware=[
+        Middleware(
+            RequestGuard,
+            max_body_bytes=settings.max_body_bytes,
+            max_in_flight=settings.max_in_flight,
+        )
+    ],
+    exception_handlers={404: not_found},
+    lifespan=lifespan,
+)

@@ -1,0 +1,132 @@
+"""The ablation ladder as data: every configuration the comparison serves, and how to start it.
+
+Each rung declares everything that differs between rungs; the comparison,
+the time estimate and the report read these fields and never a rung's name.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from harness import processes
+from scoring.settings import settings
+
+SYNC_WORKERS = 2 * (os.cpu_count() or 1) + 1
+# The baseline's queue-time shedding is off in the comparison: at 200 users
+# (4x its capacity) its 1 s default would answer most requests 503 in about a
+# second, and the comparison is of throughput and latency, not of who sheds.
+# BentoML's shedding stays on; its steady states here shed nothing.
+SYNC_COMPARISON_ENV = {"SYNC_QUEUE_TIMEOUT_MS": "0"}
+SHIPPED_ENTRY_WORKERS = 2  # as bentoconfiguration.yaml sets for Scorer and EdgeScorer
+BATCH = f"max {settings.max_batch_size}"
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One configuration of the same code, and the factor it isolates."""
+
+    name: str
+    kind: Literal["sync", "bento", "bare"]
+    title: str
+    resources: str
+    isolates: str
+    color: str
+    workers: int  # entry (or gunicorn) worker processes
+    service: str | None = None  # the BentoML service to serve, when not the bentofile's
+    env: dict[str, str] = field(default_factory=dict)
+    # what the report compares: the headline pair (both get every experiment),
+    # the edge design the shipped one is held against, and the framework-free ceiling
+    role: Literal["baseline", "shipped", "edge", "ceiling", ""] = ""
+    batching: bool = False  # batches requests: checked cold, and at 1 user after load
+
+    @property
+    def headline(self) -> bool:
+        """Whether the rung gets the four classic experiments (and the soak)."""
+        return self.role in ("baseline", "shipped")
+
+
+def _entry_workers(service: str, workers: int) -> dict[str, str]:
+    # overrides bentoconfiguration.yaml for one service, as BentoML documents
+    return {"BENTOML_CONFIG_OPTIONS": f"services.{service}.workers={workers}"}
+
+
+RUNGS = (
+    Rung(
+        "sync-seq", "sync", "Flask, sync, models one after the other (baseline)",
+        f"gunicorn: {SYNC_WORKERS} sync worker processes x 1 thread, 1 instance of each model "
+        "per worker, queue-time shedding off",
+        "the baseline", "#c0392b", SYNC_WORKERS, env=SYNC_COMPARISON_ENV, role="baseline",
+    ),
+    Rung(
+        "sync-par", "sync", "Flask, sync, the two model calls in parallel threads",
+        f"gunicorn: {SYNC_WORKERS} sync workers, each with a 2-thread pool for the model calls",
+        "concurrent fan-out of the two model calls", "#e67e22", SYNC_WORKERS,
+        env={**SYNC_COMPARISON_ENV, "SYNC_PARALLEL_MODELS": "1"},
+    ),
+    Rung(
+        "async-nobatch", "bento", "BentoML, async entry, one hop per request, no batching",
+        "3 processes: PerRequestScorer entry (1 worker, event loop) + ModelA + ModelB services "
+        "(1 worker each), batching off: one request per model call",
+        "event-loop concurrency instead of worker-bound concurrency", "#8e44ad", 1,
+        service="service.per_request:PerRequestScorer", env={"SCORING_MODEL_BATCHER": "none"},
+    ),
+    Rung(
+        "async-hop-per-request", "bento",
+        "BentoML, one hop per request, adaptive batching in the model services (as the docs show)",
+        "3 processes: PerRequestScorer entry (1 worker) sends a one-item list per request; "
+        f"ModelA + ModelB (1 worker, adaptive batching, max_batch_size={settings.max_batch_size}, "
+        f"max_latency_ms={settings.max_latency_ms})",
+        "BentoML's adaptive batching in the model services", "#5dade2", 1,
+        service="service.per_request:PerRequestScorer", batching=True,
+    ),
+    Rung(
+        "async-hop-per-request-continuous", "bento",
+        "BentoML, one hop per request, continuous batcher in the model services",
+        "3 processes as async-hop-per-request; the model services' API is not batchable and "
+        f"feeds an in-process continuous batcher ({BATCH})",
+        "BentoML's adaptive batcher against batching without a learned wait", "#17a2b8", 1,
+        service="service.per_request:PerRequestScorer",
+        env={"SCORING_MODEL_BATCHER": "continuous"}, batching=True,
+    ),
+    Rung(
+        "async-batched-hop-1-worker", "bento",
+        "BentoML, batching before the hop, 1 entry worker",
+        f"3 processes: Scorer entry (1 worker, continuous batcher, {BATCH}, one MGET and one "
+        "call of each model service per batch) + ModelA + ModelB (1 worker, adaptive batching)",
+        "batching before the hop: one call per batch instead of one per request", "#85c1e9", 1,
+        env=_entry_workers("Scorer", 1), batching=True,
+    ),
+    Rung(
+        "async-batched-hop", "bento", "BentoML, batching before the hop (shipped)",
+        f"4 processes: Scorer entry ({SHIPPED_ENTRY_WORKERS} workers, continuous batcher each, "
+        f"{BATCH}, one MGET and one call of each model service per batch) + ModelA + ModelB "
+        "(1 worker, adaptive batching)",
+        "a second entry worker: the entry's event loop is the CPU bottleneck", "#2471a3",
+        SHIPPED_ENTRY_WORKERS, role="shipped", batching=True,
+    ),
+    Rung(
+        "async-edge", "bento", "BentoML, batching at the edge, models in process",
+        f"EdgeScorer ({SHIPPED_ENTRY_WORKERS} workers, continuous batcher each, {BATCH}), "
+        "one MGET and one call of each in-process model per batch",
+        "the cost of the hop to the model services (runners)", "#239b56",
+        SHIPPED_ENTRY_WORKERS, service="service.edge:EdgeScorer", role="edge", batching=True,
+    ),
+    Rung(
+        "bare-starlette", "bare", "Starlette on uvicorn, no BentoML, batching at the edge",
+        f"1 uvicorn process (uvloop, httptools), the same pipeline as async-edge ({BATCH})",
+        "what BentoML itself costs per request", "#7f8c8d", 1, role="ceiling", batching=True,
+    ),
+)  # fmt: skip
+BY_NAME = {rung.name: rung for rung in RUNGS}
+
+
+def start_rung(rung: Rung, redis_url: str, log_dir: Path) -> processes.Managed:
+    """Serve one rung on a free port with its environment."""
+    if rung.kind == "sync":
+        return processes.start_sync(log_dir, redis_url, workers=rung.workers, env=rung.env)
+    if rung.kind == "bare":
+        return processes.start_bare(log_dir, redis_url, env=rung.env)
+    return processes.start_bento(log_dir, redis_url, env=rung.env, service=rung.service)

@@ -1,0 +1,43 @@
+"""The entry services that batch before the models: one predict API on scoring.pipeline."""
+
+from __future__ import annotations
+
+import bentoml
+
+from scoring import contract
+from scoring.pipeline import BatchedScoring, RunModels
+from scoring.settings import settings
+from service import guard
+from service.store import FeatureStoreClient
+
+
+class BatchingEntry(FeatureStoreClient):
+    """Answer predict from batches of concurrent requests; subclasses say how models run."""
+
+    # batches run one at a time, each on one connection; one more for readiness
+    warm_connections = 2
+    batch_metric: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scoring = BatchedScoring(self.redis, self.model_runner(), settings)
+        self.scoring.observe_batch = bentoml.metrics.Histogram(
+            name=self.batch_metric,
+            documentation="Requests per batch formed by the entry service.",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+        ).observe
+
+    def model_runner(self) -> RunModels:
+        """Return what scores a batch of feature vectors with both models."""
+        raise NotImplementedError
+
+    @bentoml.on_shutdown
+    async def close_batcher(self) -> None:
+        await self.scoring.close()
+
+    @bentoml.api(route=contract.PREDICT_PATH)
+    async def predict(
+        self, entity_id: contract.EntityId, ctx: bentoml.Context
+    ) -> contract.PredictResponse:
+        """Score one entity with model_a and model_b."""
+        return guard.respond(await self.scoring.answer(entity_id), ctx)
