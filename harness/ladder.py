@@ -20,7 +20,7 @@ SYNC_WORKERS = 2 * (os.cpu_count() or 1) + 1
 # second, and the comparison is of throughput and latency, not of who sheds.
 # BentoML's shedding stays on; its steady states here shed nothing.
 SYNC_COMPARISON_ENV = {"SYNC_QUEUE_TIMEOUT_MS": "0"}
-SHIPPED_ENTRY_WORKERS = 2  # as bentoconfiguration.yaml sets for Scorer and EdgeScorer
+SHIPPED_ENTRY_WORKERS = 2  # as bentoconfiguration.yaml sets for Scorer
 BATCH = f"max {settings.max_batch_size}"
 
 
@@ -109,10 +109,10 @@ RUNGS = (
     ),
     Rung(
         "async-edge", "bento", "BentoML, batching at the edge, models in process",
-        f"EdgeScorer ({SHIPPED_ENTRY_WORKERS} workers, continuous batcher each, {BATCH}), "
-        "one MGET and one call of each in-process model per batch",
+        f"1 process: EdgeScorer (1 worker, so 1 instance of each model as in every rung; "
+        f"continuous batcher, {BATCH}), one MGET and one call of each in-process model per batch",
         "the cost of the hop to the model services (runners)", "#239b56",
-        SHIPPED_ENTRY_WORKERS, service="service.edge:EdgeScorer", role="edge", batching=True,
+        1, service="service.edge:EdgeScorer", role="edge", batching=True,
     ),
     Rung(
         "bare-starlette", "bare", "Starlette on uvicorn, no BentoML, batching at the edge",

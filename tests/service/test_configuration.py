@@ -6,6 +6,9 @@ each setting is read back from the objects BentoML itself builds from it.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,7 +51,8 @@ def _service_names() -> set[str]:
 def test_file_names_exactly_the_real_services() -> None:
     written = yaml.safe_load(Path(CONFIG).read_text())
     assert "version" not in written
-    assert set(written["services"]) == _service_names()
+    defaults = {"tracing"}  # keys BentoML merges into every service
+    assert set(written["services"]) == _service_names() | defaults
 
 
 def test_runner_connection_reaches_the_client_of_each_model(
@@ -71,10 +75,42 @@ def test_runner_connection_reaches_the_client_of_each_model(
 def test_runtime_settings_are_loaded_per_service(loaded_services: dict[str, Any]) -> None:
     from harness.ladder import SHIPPED_ENTRY_WORKERS
 
-    entry_workers = {"Scorer": SHIPPED_ENTRY_WORKERS, "EdgeScorer": SHIPPED_ENTRY_WORKERS}
     for name in _service_names():
-        assert loaded_services[name]["workers"] == entry_workers.get(name, 1)
+        expected_workers = SHIPPED_ENTRY_WORKERS if name == "Scorer" else 1
+        assert loaded_services[name]["workers"] == expected_workers
+
         assert loaded_services[name]["logging"]["access"]["enabled"] is False
+
+
+SERVICE_OBJECTS = {
+    "Scorer": "service.service:Scorer",
+    "ModelA": "service.models:ModelA",
+    "ModelB": "service.models:ModelB",
+    "EdgeScorer": "service.edge:EdgeScorer",
+    "PerRequestScorer": "service.per_request:PerRequestScorer",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_OBJECTS))
+def test_no_span_is_recorded_for_predict_in_any_service(name: str) -> None:
+    # as a worker process does: the service merges its own and the default
+    # settings into the global configuration its middlewares read
+    module, attribute = SERVICE_OBJECTS[name].split(":")
+    code = (
+        f"from {module} import {attribute} as service\n"
+        "from bentoml._internal.configuration.containers import BentoMLContainer as c\n"
+        "service.inject_config()\n"
+        "print(c.config.tracing.excluded_urls.get())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "BENTOML_CONFIG": str(CONFIG)},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "['/predict']"
 
 
 def test_batching_comes_from_settings() -> None:
