@@ -332,6 +332,18 @@ def _explain(summary: dict[str, Any]) -> list[str]:
             + "."
         )
         previous = step
+    edge_name, ceiling_name = rung_named(summary, "edge"), rung_named(summary, "ceiling")
+    edge, ceiling = ladder.get(edge_name or ""), ladder.get(ceiling_name or "")
+    if edge and ceiling:
+        edge_cpu, bare_cpu = edge["server_cpu_ms_per_request"], ceiling["server_cpu_ms_per_request"]
+        lines.append(
+            f"- **What the framework costs**: the same pipeline (one MGET and one call of each "
+            f"in-process model per batch) needs {edge_cpu:.2f} server CPU-ms per request under "
+            f"BentoML ({edge_name}) and {bare_cpu:.2f} as a bare Starlette app on uvicorn "
+            f"({ceiling_name}): {edge_cpu - bare_cpu:.2f} ms per request is BentoML's own "
+            f"request path; {edge['rps']:.0f} against {ceiling['rps']:.0f} rps "
+            f"({edge['rps'] / max(ceiling['rps'], 1e-9):.0%})."
+        )
     cores = summary["environment"]["cores"]
     for name, rung in summary["rungs"].items():
         for exp_name, exp in rung["experiments"].items():
@@ -431,19 +443,24 @@ def render_markdown(summary: dict[str, Any], plots: list[str]) -> str:
                 cold_rows += [[name, exp_name, *row] for row in rows]
     if cold_rows:
         lines += [
-            "## The adaptive batcher's two pathologies, and the fix",
+            "## The adaptive batcher's two pathologies, and what removes them",
             "",
-            "BentoML's adaptive batcher (CorkDispatcher) fits `duration = a * n + b` to the "
-            "batches it has seen and sheds a request (503) when `wait + a * queued + b` would "
-            "exceed max_latency_ms. Trained on batches of 1 only, the fit cannot tell `a` from "
-            "`b` (about half the model time each), so a fresh server that suddenly has 200 "
-            "requests queued predicts seconds and sheds (cold, second step). It also holds a "
-            "batch open while `n * (wait of the newest + a)` stays under 95% of the mean wait "
-            "of past first requests, a mean learned from its own waits: after heavy load that "
-            "wait sustains itself and decays slowly, so 1 user waits for nothing (low_after). "
-            "The continuous batcher never waits on purpose: the next batch is whatever queued "
-            "while the model ran. Each rung, on a server that had served nothing before (cold: "
-            "1 user, then all at once) and at 1 user right after its heavy runs (low_after):",
+            "BentoML's adaptive batcher (CorkDispatcher) counts queued *calls*, fits "
+            "`duration = a * calls + b` to the batches it has seen, and sheds a call (503) "
+            "when `wait + a * queued + b` would exceed max_latency_ms. Trained on batches of "
+            "1 only, the fit cannot tell `a` from `b` (about half the model time each), so a "
+            "fresh server whose entry suddenly sends 200 one-item calls predicts seconds and "
+            "sheds (cold, second step, on the rungs with one hop per request). It also holds a "
+            "batch open while `calls * (wait of the newest + a)` stays under 95% of the mean "
+            "wait of past first calls, a mean learned from its own waits: after heavy load "
+            "that wait sustains itself and decays slowly, so 1 user waits for nothing "
+            "(low_after). Batching before the hop removes both at their cause: each entry "
+            "worker sends one call per batch and waits for it, so a model service never has "
+            "more calls queued than there are entry workers, the fit never predicts a deep "
+            "queue, and the waits it learns from stay short. The continuous batcher in the "
+            "model services removes them too, but keeps a hop per request. Each rung, on a "
+            "server that had served nothing before (cold: 1 user, then all at once) and at 1 "
+            "user right after its heavy runs (low_after):",
             "",
             *_table(["rung", "experiment", *STEP_HEADER], cold_rows),
         ]
