@@ -104,7 +104,7 @@ RUNGS = (
         f"4 processes: Scorer entry ({SHIPPED_ENTRY_WORKERS} workers, continuous batcher each, "
         f"{BATCH}, one MGET and one call of each model service per batch) + ModelA + ModelB "
         "(1 worker, adaptive batching)",
-        "a second entry worker: the entry's event loop is the CPU bottleneck", "#2471a3",
+        "a second entry worker, on the second core", "#2471a3",
         SHIPPED_ENTRY_WORKERS, role="shipped", batching=True,
     ),
     Rung(
