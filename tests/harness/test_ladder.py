@@ -1,0 +1,34 @@
+"""The ladder and the experiment plan are data: roles decide what runs, never names."""
+
+from __future__ import annotations
+
+from harness.compare import PROFILES, estimate_s, plan
+from harness.ladder import RUNGS
+
+
+def test_every_role_of_the_report_is_held_by_exactly_one_rung() -> None:
+    roles = [r.role for r in RUNGS if r.role]
+    assert sorted(roles) == ["baseline", "ceiling", "edge", "shipped"]
+    assert len({r.name for r in RUNGS}) == len(RUNGS)
+
+
+def test_the_plan_follows_the_rung_fields() -> None:
+    quick = PROFILES["quick"]
+    for rung in RUNGS:
+        names = [e.name for e in plan(rung, quick, 200)]
+        assert "ladder" in names
+        assert ("cold" in names) == rung.batching
+        assert ("ramp" in names) == rung.headline
+        assert ("low_after" in names) == (rung.batching or rung.headline)
+    full = PROFILES["full"]
+    soaked = [r.role for r in RUNGS if "soak" in [e.name for e in plan(r, full, 200)]]
+    assert sorted(soaked) == ["baseline", "shipped"]
+
+
+def test_the_estimate_iterates_the_plan() -> None:
+    quick = PROFILES["quick"]
+    shipped = next(r for r in RUNGS if r.role == "shipped")
+    experiments = plan(shipped, quick, 200)
+    assert estimate_s(experiments, quick) > estimate_s(experiments[:1], quick) > 0
+    # the quick profile stays well inside the 10 minutes its users are promised
+    assert sum(estimate_s(plan(r, quick, 200), quick) for r in RUNGS) < 600
