@@ -39,8 +39,8 @@ scoring = BatchedScoring(
         run_in_process, SleepingModel("model_a", settings), SleepingModel("model_b", settings)
     ),
     settings,
+    observe_batch=BATCH_SIZE.observe,
 )
-scoring.observe_batch = BATCH_SIZE.observe
 
 
 def _json(status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> Response:

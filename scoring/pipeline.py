@@ -88,14 +88,20 @@ async def run_in_process(model_a: Any, model_b: Any, vectors: Sequence[Features]
 class BatchedScoring:
     """Answer predict requests in batches formed from whatever queued while the last batch ran."""
 
-    def __init__(self, store: aredis.Redis, run_models: RunModels, config: Settings) -> None:
+    def __init__(
+        self,
+        store: aredis.Redis,
+        run_models: RunModels,
+        config: Settings,
+        observe_batch: Callable[[int], None] = lambda size: None,
+    ) -> None:
         self.store = store
         self.run_models = run_models
         self.timeout_s = config.model_timeout_s
         self.batcher: ContinuousBatcher[str, _Scored] = ContinuousBatcher(
             self._score_batch, config.max_batch_size, max_queue=config.max_queue
         )
-        self.observe_batch: Callable[[int], None] = lambda size: None
+        self.observe_batch = observe_batch  # a batch-size metric, for example
 
     async def _score_batch(self, entity_ids: Sequence[str]) -> list[_Scored]:
         self.observe_batch(len(entity_ids))
@@ -126,9 +132,7 @@ class BatchedScoring:
             scored, waited_ms = await asyncio.wait_for(
                 self.batcher.submit(entity_id), self.timeout_s
             )
-        except Overloaded:
-            return _error(503, contract.MODEL_OVERLOADED)
-        except ModelOverloaded:
+        except (Overloaded, ModelOverloaded):
             return _error(503, contract.MODEL_OVERLOADED)
         except ModelUnavailable:
             return _error(503, contract.MODEL_UNAVAILABLE)

@@ -20,12 +20,14 @@ class BatchingEntry(FeatureStoreClient):
 
     def __init__(self) -> None:
         super().__init__()
-        self.scoring = BatchedScoring(self.redis, self.model_runner(), settings)
-        self.scoring.observe_batch = bentoml.metrics.Histogram(
+        batch_size = bentoml.metrics.Histogram(
             name=self.batch_metric,
             documentation="Requests per batch formed by the entry service.",
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
-        ).observe
+        )
+        self.scoring = BatchedScoring(
+            self.redis, self.model_runner(), settings, observe_batch=batch_size.observe
+        )
 
     def model_runner(self) -> RunModels:
         """Return what scores a batch of feature vectors with both models."""
