@@ -21,6 +21,7 @@ import redis.asyncio as aredis
 from scoring import contract, features
 from scoring.batcher import ContinuousBatcher, Overloaded
 from scoring.features import Features
+from scoring.models import SleepingModel
 from scoring.settings import Settings
 from scoring.timing import Timer
 
@@ -76,7 +77,9 @@ def _error(status: int, message: str) -> Outcome:
     return Outcome(status, contract.error_body(message))
 
 
-async def run_in_process(model_a: Any, model_b: Any, vectors: Sequence[Features]) -> ModelScores:
+async def run_in_process(
+    model_a: SleepingModel, model_b: SleepingModel, vectors: Sequence[Features]
+) -> ModelScores:
     """Run two in-process SleepingModels on a batch, concurrently."""
     started = time.perf_counter()
     scores_a, scores_b = await asyncio.gather(

@@ -39,7 +39,7 @@ def error_response(
 
 def respond(outcome: Outcome, ctx: bentoml.Context) -> contract.PredictResponse:
     """Turn a pipeline outcome into what a BentoML API returns."""
+    if outcome.response is None:
+        return error_response(outcome.status, outcome.body, ctx)  # adds Retry-After on 503
     ctx.response.headers.update(outcome.headers)
-    if outcome.response is not None:
-        return outcome.response
-    return error_response(outcome.status, outcome.body, ctx)
+    return outcome.response

@@ -39,7 +39,8 @@ class Scorer(BatchingEntry):
         return self._run_models
 
     async def _run_models(self, vectors: Sequence[Features]) -> ModelScores:
-        items = [ModelInput(features=list(v), sent_at=time.time()) for v in vectors]
+        sent_at = time.time()
+        items = [ModelInput(features=list(v), sent_at=sent_at) for v in vectors]
         called = time.perf_counter()
         try:
             out_a, out_b = await asyncio.gather(
