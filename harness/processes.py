@@ -166,6 +166,9 @@ def start_bento(
     argv += ["--host", "127.0.0.1", "--port", str(port)]
     full_env = {
         "BENTOML_CONFIG": str(ROOT / "bentoconfiguration.yaml"),
+        # every `bentoml serve` empties $BENTOML_HOME/prometheus_multiproc_dir at
+        # start, so servers sharing a home wipe each other's /metrics: one each
+        "BENTOML_HOME": str(log_dir / f"bentoml-home-{port}"),
         "REDIS_URL": redis_url,
         "BENTOML_DO_NOT_TRACK": "True",
         **(env or {}),

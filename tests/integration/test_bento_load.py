@@ -40,7 +40,7 @@ def test_a_burst_is_batched_before_the_hop(bento_server: Managed) -> None:
     assert [a.status for a in answers] == [200] * 200
     requests_seen, batches = (after["entry"][i] - before["entry"][i] for i in (0, 1))
     items, model_calls = (after["model"][i] - before["model"][i] for i in (0, 1))
-    assert requests_seen == 200
+    assert requests_seen == 200, (before, after)
     # one model call per batch of many requests, not one per request
     assert batches <= 20, batches
     assert items == 200
