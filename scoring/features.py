@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 import redis.asyncio as aredis
 from redis.backoff import NoBackoff
+from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 
 from scoring.settings import Settings
@@ -125,6 +126,10 @@ def _client_options(config: Settings) -> dict[str, object]:
         "max_connections": config.redis_max_connections,
         # under a CPU-saturated event loop a pool wait is overload, not an outage
         "timeout": config.redis_pool_wait_s,
+        # redis-py 8 skips its check for a dead pooled connection while maintenance
+        # notifications are "auto" (the default): after a Redis restart every idle
+        # connection failed its first command, and each worker answered one 503
+        "maint_notifications_config": MaintNotificationsConfig(enabled=False),
     }
 
 

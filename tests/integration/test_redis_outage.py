@@ -14,7 +14,8 @@ import requests
 
 from harness.load import Answer, closed_loop, right_scores
 from harness.processes import Managed, free_port, http_ready, start_bento, start_redis, start_sync
-from scoring import contract
+from scoring import contract, features
+from scoring.settings import settings
 from tests.integration.conftest import seed_store
 
 pytestmark = pytest.mark.integration
@@ -41,6 +42,40 @@ def _wait_for(predicate: object, timeout_s: float) -> float:
             return time.monotonic() - started
         time.sleep(0.1)
     raise AssertionError(f"not true within {timeout_s} s")
+
+
+def test_pooled_connections_survive_a_redis_restart(log_dir: Path) -> None:
+    """The first command after a restart succeeds on both clients' idle connections.
+
+    redis-py 8 skips its dead-connection check while maintenance notifications
+    are on; each idle connection then failed one command after a restart.
+    """
+    port = free_port()
+    store = start_redis(log_dir, port=port)
+    config = settings.model_copy(update={"redis_url": store.url})
+    sync_client = features.sync_client(config)
+    async_client = features.async_client(config)
+
+    async def warm() -> int:
+        return await features.warm_pool(async_client, 2)
+
+    async def ping_twice() -> list[bool]:
+        return [bool(await async_client.ping()) for _ in range(2)]
+
+    try:
+        loop = asyncio.new_event_loop()
+        assert loop.run_until_complete(warm()) == 2
+        assert sync_client.ping()
+        store.stop()
+        store = start_redis(log_dir, port=port)
+        loop.run_until_complete(asyncio.sleep(0.2))  # the loop sees the old sockets close
+        assert sync_client.ping()
+        assert loop.run_until_complete(ping_twice()) == [True, True]
+        loop.run_until_complete(async_client.aclose())
+        loop.close()
+        sync_client.close()
+    finally:
+        store.stop()
 
 
 def test_redis_down_gives_503_then_recovery(
