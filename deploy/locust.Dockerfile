@@ -1,4 +1,4 @@
-# The load generator: the project's locustfile with the shared core, non-root.
+# The load generator: the project's locustfile on the loadgen package and the shared core, non-root.
 # docker build -f deploy/locust.Dockerfile -t scoring-locust .
 FROM python:3.11-slim
 
@@ -12,8 +12,11 @@ WORKDIR /home/app/src
 COPY requirements/locust.txt requirements/locust.txt
 RUN pip install --no-cache-dir -r requirements/locust.txt
 
+# the packages Locust needs, installed from the project (not the harness, not the servers)
+COPY pyproject.toml README.md ./
 COPY scoring/ scoring/
-COPY harness/__init__.py harness/steps.py harness/
+COPY loadgen/ loadgen/
+RUN pip install --no-cache-dir --no-deps . && rm -rf build ./*.egg-info
 COPY locustfile.py .
 
 USER app

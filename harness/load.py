@@ -18,8 +18,7 @@ from typing import Any
 import aiohttp
 
 from scoring import contract, features
-from scoring.models import expected_scores
-from scoring.settings import settings
+from scoring.answers import scores_for
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,6 @@ class Answer:
     retry_after: str | None = None
 
 
-def right_scores(entity_id: str) -> dict[str, float]:
-    """The scores a 200 answer for entity_id must carry, recomputed here."""
-    return expected_scores(features.make_features(entity_id, settings.feature_dim))
-
-
 async def _post(session: aiohttp.ClientSession, url: str, entity_id: str) -> Answer:
     sent = time.monotonic()
     try:
@@ -46,16 +40,18 @@ async def _post(session: aiohttp.ClientSession, url: str, entity_id: str) -> Ans
             body = await r.json(content_type=None)
             seconds = time.monotonic() - sent
             return Answer(url, entity_id, seconds, r.status, body, r.headers.get("Retry-After"))
-    except aiohttp.ClientError as exc:
+    except (aiohttp.ClientError, TimeoutError) as exc:
         return Answer(url, entity_id, time.monotonic() - sent, type(exc).__name__, None)
 
 
-async def burst(url: str, count: int, entity_ids: list[str] | None = None) -> list[Answer]:
+async def burst(
+    url: str, count: int, entity_ids: list[str] | None = None, timeout_s: float = 60
+) -> list[Answer]:
     """Send count requests at once, for entities 0..count-1 or for the ids given."""
     ids = entity_ids or [features.entity_id_for(i) for i in range(count)]
     connector = aiohttp.TCPConnector(limit=len(ids))
     async with aiohttp.ClientSession(
-        connector=connector, timeout=aiohttp.ClientTimeout(total=60)
+        connector=connector, timeout=aiohttp.ClientTimeout(total=timeout_s)
     ) as session:
         return await asyncio.gather(*(_post(session, url, e) for e in ids))
 
@@ -82,7 +78,7 @@ def describe(answers: list[Answer]) -> str:
         for a in answers
     )
     wrong = sum(
-        1 for a in answers if a.status == 200 and a.body["scores"] != right_scores(a.entity_id)
+        1 for a in answers if a.status == 200 and a.body["scores"] != scores_for(a.entity_id)
     )
     seconds = sorted(a.seconds for a in answers)
     lines = [f"{count:6d}  {outcome}" for outcome, count in outcomes.most_common()]

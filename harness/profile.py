@@ -15,29 +15,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
 from pyinstrument.renderers import ConsoleRenderer, HTMLRenderer
 from pyinstrument.session import Session
 
-from harness import processes
+from harness import load, processes
 from harness.compare import feature_store
 from harness.ladder import BY_NAME, start_rung
-from scoring import contract, features, profiling
+from scoring import profiling
 from scoring.settings import settings
 
 DEFAULT_TARGETS = ("sync-seq", "async-batched-hop", "async-edge", "bare-starlette")
-
-
-async def _send(url: str, count: int) -> list[int]:
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=count)) as session:
-
-        async def one(index: int) -> int:
-            body = {"entity_id": features.entity_id_for(index)}
-            async with session.post(url + contract.PREDICT_PATH, json=body) as answer:
-                await answer.read()
-                return answer.status
-
-        return await asyncio.gather(*(one(i) for i in range(count)))
 
 
 def _combined(directory: Path, expected: int, timeout_s: float = 10.0) -> Session | None:
@@ -63,11 +50,11 @@ def profile_target(name: str, redis_url: str, out: Path, burst: int) -> dict[str
     target_dir.mkdir(parents=True, exist_ok=True)
     pages: dict[str, Path] = {}
     with processes.running(start_rung(profiled, redis_url, target_dir)) as server:
-        asyncio.run(_send(server.url, 5))  # warm-up, not profiled below
+        asyncio.run(load.burst(server.url, 5))  # warm-up, not profiled below
         time.sleep(1)
         for phase, count in (("one", 1), ("burst", burst)):
             shutil.rmtree(sessions, ignore_errors=True)
-            statuses = asyncio.run(_send(server.url, count))
+            statuses = [a.status for a in asyncio.run(load.burst(server.url, count))]
             session = _combined(sessions, count)
             if session is None:
                 raise RuntimeError(f"{name}: no profile was saved ({statuses})")

@@ -18,7 +18,7 @@ from redis.backoff import NoBackoff
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 
-from scoring.settings import Settings
+from scoring.settings import Settings, settings
 
 KEY_PREFIX = "features:"
 META_KEY = "features-meta"
@@ -74,6 +74,15 @@ def seed(client: redis.Redis, count: int, dim: int, chunk: int = 5_000) -> int:
         client.mset({feature_key(e): encode_features(make_features(e, dim)) for e in ids})
     client.hset(META_KEY, mapping={"entities": count, "feature_dim": dim})
     return count
+
+
+def seed_url(url: str, count: int, dim: int) -> int:
+    """Seed the Redis at url (see seed) on a client of its own, closed afterwards."""
+    client = sync_client(settings_for(url))
+    try:
+        return seed(client, count, dim)
+    finally:
+        client.close()
 
 
 def seeded_entities(client: redis.Redis) -> int:
@@ -136,13 +145,19 @@ def _client_options(config: Settings) -> dict[str, object]:
 def sync_client(config: Settings) -> redis.Redis:
     """Build a client on one blocking pool that waits for a free connection."""
     pool = redis.BlockingConnectionPool.from_url(config.redis_url, **_client_options(config))
-    return redis.Redis(connection_pool=pool)
+    return redis.Redis.from_pool(pool)
+
+
+def settings_for(url: str) -> Settings:
+    """The process's settings, pointed at another Redis."""
+    return settings.model_copy(update={"redis_url": url})
 
 
 def async_client(config: Settings) -> aredis.Redis:
     """Build an asyncio client on one blocking pool (the default pool raises past its limit)."""
     pool = aredis.BlockingConnectionPool.from_url(config.redis_url, **_client_options(config))
-    return aredis.Redis(connection_pool=pool)
+    # from_pool: the client owns the pool, so closing the client closes its sockets
+    return aredis.Redis.from_pool(pool)
 
 
 def redacted_url(url: str) -> str:

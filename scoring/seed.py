@@ -17,12 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dim", type=int, default=settings.feature_dim, help="features each")
     args = parser.parse_args(argv)
 
-    client = features.sync_client(settings.model_copy(update={"redis_url": args.redis_url}))
     started = time.perf_counter()
-    try:
-        features.seed(client, args.count, args.dim)
-    finally:
-        client.close()
+    features.seed_url(args.redis_url, args.count, args.dim)
     print(
         f"seeded {args.count} entities x {args.dim} features into "
         f"{features.redacted_url(args.redis_url)} in {time.perf_counter() - started:.1f} s"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.compare import PROFILES, estimate_s, plan
 from harness.ladder import RUNGS
+from harness.plan import PROFILES, estimate_s, plan
 
 
 def test_every_role_of_the_report_is_held_by_exactly_one_rung() -> None:

@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+import pytest
 
 from harness import report
+from harness import summary as summary_file
+from harness.report import explain
+from harness.report.__main__ import main as rerender
+from harness.summary import ExperimentResult, Summary
+from loadgen.steplog import Step
+
+COMMITTED_RUN = Path(__file__).resolve().parents[2] / "docs" / "results"
 
 
-def step(
-    users: int, rps: float, mean_ms: float, statuses: dict[str, int] | None = None
-) -> dict[str, Any]:
+def step(users: int, rps: float, mean_ms: float, statuses: dict[str, int] | None = None) -> Step:
     statuses = statuses or {"200": int(rps * 10)}
     failures = sum(n for code, n in statuses.items() if code != "200")
-    return {
+    return cast(Step, {
         "users": users, "duration_s": 10.0, "requests": sum(statuses.values()), "rps": rps,
         "mean_ms": mean_ms, "p50_ms": mean_ms, "p95_ms": mean_ms * 1.2, "p99_ms": mean_ms * 1.3,
         "failures": failures, "error_rate": failures / sum(statuses.values()),
         "statuses": statuses, "server_timing_ms": {"redis": 1.0, "model": 45.0, "total": 50.0},
         "windows_rps": [rps], "server_cpu_ms_per_request": 2.0, "server_cpu_cores": 0.5,
         "loadgen_cpu_cores": 0.1, "server_rss_mb": 100.0, "mean_batch_size": None,
-    }  # fmt: skip
+        "rss_mb_by_process": {},
+    })  # fmt: skip
 
 
 def rung(
-    title: str, kind: str = "bento", role: str = "", **experiments: list[dict[str, Any]]
+    title: str, kind: str = "bento", role: str = "", **experiments: list[Step]
 ) -> dict[str, Any]:
     return {
         "title": title, "kind": kind, "role": role, "workers": 5, "color": "#123456",
@@ -33,8 +42,8 @@ def rung(
     }  # fmt: skip
 
 
-def summary() -> dict[str, Any]:
-    return {
+def summary() -> Summary:
+    return cast(Summary, {
         "command": "python -m harness.compare", "started": "a", "finished": "b", "users": 200,
         "locust_processes": 1, "profile": {"name": "quick"}, "settings": {},
         "environment": {"cpu_model": "cpu", "cores": 2, "memory_gib": 1, "python": "3.11",
@@ -49,7 +58,8 @@ def summary() -> dict[str, Any]:
             "async-edge": rung("edge", role="edge", ladder=[step(200, 600, 300)]),
             "bare": rung("bare", "bare", "ceiling", ladder=[step(200, 1000, 200)]),
         },
-    }  # fmt: skip
+        "slo": {}, "targets": [],
+    })  # fmt: skip
 
 
 def test_targets_are_judged_from_the_measurements() -> None:
@@ -80,11 +90,11 @@ def test_targets_are_missed_by_the_numbers() -> None:
 
 
 def test_little_law_gap() -> None:
-    predicted, gap = report.little(step(200, 50, 4000))
+    predicted, gap = explain.little(step(200, 50, 4000))
     assert predicted == 50
     assert gap == 0
-    assert report.explain_gap(step(200, 20, 8000), cores=2) is not None
-    assert report.explain_gap(step(200, 50, 4000), cores=2) is None
+    assert explain.explain_gap(step(200, 20, 8000), cores=2) is not None
+    assert explain.explain_gap(step(200, 50, 4000), cores=2) is None
 
 
 def test_report_files_are_written(tmp_path: Path) -> None:
@@ -96,7 +106,7 @@ def test_report_files_are_written(tmp_path: Path) -> None:
     assert "12.00x" in markdown  # 600 / 50 rps
     assert "#123456" not in markdown  # colours go to the plots only
     html = (tmp_path / "report.html").read_text()
-    assert "<table>" in html and '<img alt="ladder" src="ladder.png">' in html
+    assert "<table>" in html and '<img src="ladder.png" alt="ladder" />' in html
     assert (tmp_path / "ladder.png").stat().st_size > 0
 
 
@@ -120,7 +130,7 @@ def test_a_soak_is_judged_on_errors_and_each_process_memory(tmp_path: Path) -> N
         "async-runners": step(70, 200, 350) | {"rss_mb_by_process": leaking},
     }
     for name, soak in soaks.items():
-        data["rungs"][name]["experiments"]["soak"] = {"steps": [soak]}
+        data["rungs"][name]["experiments"]["soak"] = cast(ExperimentResult, {"steps": [soak]})
     data["profile"]["window_s"] = 5
     one_error = step(35, 50, 700, {"200": 499, "503": 1}) | {"rss_mb_by_process": flat}
     data["rungs"]["sync-seq"]["experiments"]["soak"]["steps"][0] = one_error
@@ -138,3 +148,27 @@ def test_a_soak_is_judged_on_errors_and_each_process_memory(tmp_path: Path) -> N
     data["targets"] = report.check_targets(data)
     report.write(data, tmp_path)
     assert (tmp_path / "soak.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "run", sorted(COMMITTED_RUN.glob("*/summary.json")), ids=lambda p: p.parent.name
+)
+def test_a_committed_run_re_renders_byte_for_byte(run: Path, tmp_path: Path) -> None:
+    shutil.copy(run, tmp_path / "summary.json")
+    assert rerender([str(tmp_path / "summary.json")]) == 0
+    assert (tmp_path / "report.md").read_bytes() == (run.parent / "report.md").read_bytes()
+    for image in run.parent.glob("*.png"):
+        assert (tmp_path / image.name).stat().st_size > 0, image.name
+    assert "<table>" in (tmp_path / "report.html").read_text()
+
+
+def test_the_summary_round_trips_through_its_file(tmp_path: Path) -> None:
+    data = summary()
+    summary_file.dump(data, tmp_path / "summary.json")
+    assert summary_file.load(tmp_path / "summary.json") == data
+
+
+def test_re_rendering_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        rerender([str(tmp_path / "nothing.json")])
+    assert stopped.value.code == 2

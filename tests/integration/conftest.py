@@ -16,11 +16,7 @@ TEST_ENTITIES = 2_000
 
 def seed_store(url: str) -> None:
     """Seed the first TEST_ENTITIES entities into the server at url."""
-    client = features.sync_client(settings.model_copy(update={"redis_url": url}))
-    try:
-        features.seed(client, TEST_ENTITIES, settings.feature_dim)
-    finally:
-        client.close()
+    features.seed_url(url, TEST_ENTITIES, settings.feature_dim)
 
 
 @pytest.fixture(scope="session")

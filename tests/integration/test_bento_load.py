@@ -8,9 +8,10 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness.load import burst, right_scores
+from harness.load import burst
 from harness.processes import Managed
 from scoring import features
+from scoring.answers import scores_for
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +62,7 @@ def test_a_burst_mixing_known_and_unknown_ids_answers_each_right(bento_server: M
         else:
             assert answer.status == 200, answer
             assert answer.body["entity_id"] == answer.entity_id
-            assert answer.body["scores"] == right_scores(answer.entity_id)
+            assert answer.body["scores"] == scores_for(answer.entity_id)
 
 
 def test_300_concurrent_requests_give_no_5xx_and_right_answers(bento_server: Managed) -> None:
@@ -69,4 +70,4 @@ def test_300_concurrent_requests_give_no_5xx_and_right_answers(bento_server: Man
     statuses = [a.status for a in answers]
     assert statuses.count(200) == 300, {s: statuses.count(s) for s in set(statuses)}
     for answer in answers:
-        assert answer.body["scores"] == right_scores(answer.entity_id)
+        assert answer.body["scores"] == scores_for(answer.entity_id)

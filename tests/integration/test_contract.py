@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import requests
 
-from harness.load import right_scores
 from harness.processes import Managed
 from scoring import contract, features
+from scoring.answers import scores_for
 from scoring.settings import settings
 from scoring.timing import PARTS, parse_server_timing
 
@@ -68,7 +68,7 @@ def test_same_entity_gives_the_same_scores_on_every_target(
         ]
         assert [a.status_code for a in answers] == [200] * 4
         assert all(a.json() == answers[0].json() for a in answers)
-        expected = right_scores(entity_id)
+        expected = scores_for(entity_id)
         assert answers[0].json() == {
             "entity_id": entity_id,
             "scores": expected,

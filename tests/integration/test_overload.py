@@ -12,9 +12,10 @@ import redis
 import requests
 
 from harness.ladder import SHIPPED_ENTRY_WORKERS
-from harness.load import Answer, burst, right_scores
+from harness.load import Answer, burst
 from harness.processes import Managed, http_ready, running, start_bento, start_redis, start_sync
 from scoring import contract
+from scoring.answers import scores_for
 from service.batching import BatchingEntry
 from tests.integration.conftest import seed_store
 
@@ -66,7 +67,7 @@ def _check_answers(answers: list[Answer], *shed_messages: str) -> Counter[int | 
     assert set(statuses) <= {200, 503}, statuses
     for answer in answers:
         if answer.status == 200:
-            assert answer.body["scores"] == right_scores(answer.entity_id)
+            assert answer.body["scores"] == scores_for(answer.entity_id)
         else:
             assert answer.body["error"] in shed_messages
             assert answer.body == contract.error_body(answer.body["error"])
@@ -80,7 +81,7 @@ def _recovered(server: Managed) -> None:
         server.url + contract.PREDICT_PATH, json={"entity_id": "e0000001"}, timeout=10
     )
     assert answer.status_code == 200
-    assert answer.json()["scores"] == right_scores("e0000001")
+    assert answer.json()["scores"] == scores_for("e0000001")
 
 
 def test_sync_sheds_requests_that_waited_too_long_for_a_worker(shedding_sync: Managed) -> None:

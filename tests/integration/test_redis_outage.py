@@ -12,9 +12,10 @@ import pytest
 import redis
 import requests
 
-from harness.load import Answer, closed_loop, right_scores
+from harness.load import Answer, closed_loop
 from harness.processes import Managed, free_port, http_ready, start_bento, start_redis, start_sync
 from scoring import contract, features
+from scoring.answers import scores_for
 from scoring.settings import settings
 from tests.integration.conftest import seed_store
 
@@ -136,7 +137,7 @@ def test_redis_killed_under_load(
         for answer in mine:
             if answer.status == 200:  # never a wrong score
                 assert answer.body["entity_id"] == answer.entity_id
-                assert answer.body["scores"] == right_scores(answer.entity_id)
+                assert answer.body["scores"] == scores_for(answer.entity_id)
             else:
                 assert answer.body == {"error": contract.FEATURE_STORE_UNAVAILABLE}, outcomes
         # recovered within 5 s of Redis returning: the last answers are all 200

@@ -1,0 +1,94 @@
+"""What a comparison runs: the profiles and each rung's experiment plan, as data.
+
+The run (harness.compare) and its time estimate both iterate the same plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.ladder import Rung
+from harness.summary import ExperimentResult
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How long each experiment runs."""
+
+    name: str
+    warmup_s: float
+    window_s: float
+    step_cap_s: float
+    low_hold_s: float
+    hold_s: float
+    ladder_hold_s: float
+    ramp_levels: tuple[int, ...]
+    low_levels: tuple[int, ...]
+    soak_s: float = 0.0
+
+
+PROFILES = {
+    "quick": Profile("quick", 2, 2, 8, 4, 8, 6, (2, 10, 50, 100, 200, 400, 800), (1, 4)),
+    "full": Profile(
+        "full", 5, 5, 60, 15, 120, 30, (2, 5, 10, 25, 50, 100, 200, 300, 400, 600, 800),
+        (1, 2, 4), soak_s=600,
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One Locust run on a rung's server: its name in the report and its load shape."""
+
+    name: str
+    shape: str
+    users: int | None = None
+    levels: tuple[int, ...] = ()
+    hold_s: float | None = None
+    # users as a fraction of the breaking point the rung's ramp found (sustained, stress, soak)
+    ramp_fraction: float = 0.0
+
+
+def plan(rung: Rung, profile: Profile, users: int) -> list[Experiment]:
+    """The experiments a rung gets, in the classic order; the run and its time estimate use it."""
+    experiments = []
+    if rung.batching:
+        # first, on the fresh server: 1 user, then all users at once
+        experiments.append(Experiment("cold", "cold", users, hold_s=profile.low_hold_s))
+    experiments.append(Experiment("ladder", "sustained", users, hold_s=profile.ladder_hold_s))
+    if rung.headline:
+        experiments += [
+            Experiment("low", "low", levels=profile.low_levels, hold_s=profile.low_hold_s),
+            Experiment("ramp", "ramp", levels=profile.ramp_levels),
+            Experiment("sustained", "sustained", ramp_fraction=1.0),
+            Experiment("stress", "stress", ramp_fraction=2.0),
+        ]
+    if rung.headline or rung.batching:
+        # does a batcher still answer 1 user fast right after heavy load?
+        experiments.append(Experiment("low_after", "low", levels=(1,), hold_s=profile.low_hold_s))
+    if rung.headline and profile.soak_s:
+        experiments.append(Experiment("soak", "soak", hold_s=profile.soak_s, ramp_fraction=0.7))
+    return experiments
+
+
+def users_after_ramp(experiment: Experiment, ramp: ExperimentResult, floor: int) -> int:
+    """Users for an experiment sized from the ramp's breaking point."""
+    breaking = int(ramp["breaking_point"] or ramp["steps"][-1]["users"])
+    users = max(1, round(experiment.ramp_fraction * breaking))
+    # stress is at least the ladder's load, and at most 1000 users
+    return min(max(users, floor), 1000) if experiment.ramp_fraction > 1 else users
+
+
+def estimate_s(experiments: list[Experiment], profile: Profile) -> float:
+    """A rough length of a rung's experiments, for the progress display."""
+    step_s = profile.warmup_s + 2 * profile.window_s + 2
+    total = 10.0  # start and stop
+    for experiment in experiments:
+        hold_s = experiment.hold_s or profile.hold_s
+        if experiment.shape == "ramp":
+            total += len(experiment.levels) * step_s
+        elif experiment.shape == "cold":
+            total += 2 * (hold_s + profile.warmup_s) + 5
+        else:
+            total += max(len(experiment.levels), 1) * (hold_s + profile.warmup_s) + 2
+    return total

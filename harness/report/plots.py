@@ -1,0 +1,162 @@
+"""The report's plots, one function each, drawn from a run's summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from harness.report.explain import breakdown, ladder_steps
+from harness.report.targets import soaks
+from harness.summary import Summary
+from loadgen.steplog import Step
+from scoring.timing import PARTS
+
+DPI = 90
+QUANTILES: tuple[tuple[Literal["p50_ms", "p95_ms", "p99_ms"], str], ...] = (
+    ("p50_ms", "o-"), ("p95_ms", "s--"), ("p99_ms", "^:"),
+)  # fmt: skip
+
+
+def _color(summary: Summary, name: str) -> str:
+    return str(summary["rungs"][name].get("color") or "grey")
+
+
+def _ramps(summary: Summary) -> dict[str, list[Step]]:
+    return {n: r["experiments"]["ramp"]["steps"] for n, r in summary["rungs"].items()
+            if "ramp" in r["experiments"]}  # fmt: skip
+
+
+def _save(fig: Any, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def ramp(summary: Summary, path: Path) -> None:
+    """Throughput, latency and errors against users, every ramped rung."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for name, steps in _ramps(summary).items():
+        users, color = [s["users"] for s in steps], _color(summary, name)
+        axes[0].plot(users, [s["rps"] for s in steps], "o-", color=color, label=name)
+        for q, style in QUANTILES:
+            axes[1].plot(users, [s[q] for s in steps], style, color=color,
+                         label=f"{name} {q[:-3]}")  # fmt: skip
+        axes[2].plot(users, [100 * s["error_rate"] for s in steps], "o-", color=color,
+                     label=name)  # fmt: skip
+    for ax, title in zip(axes, ("throughput (rps)", "latency (ms)", "errors (%)"),
+                         strict=True):  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_xlabel("concurrent users (closed loop)")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[1].set_yscale("log")
+    _save(fig, path)
+
+
+def breakdown_bars(summary: Summary, path: Path) -> None:
+    """Where a request's time goes, per ramp step, per ramped rung."""
+    ramps = _ramps(summary)
+    fig, axes = plt.subplots(1, len(ramps), figsize=(7 * len(ramps), 4.2), squeeze=False)
+    for ax, (name, steps) in zip(axes[0], ramps.items(), strict=True):
+        labels = [str(s["users"]) for s in steps]
+        bottom = [0.0] * len(steps)
+        for part in [*PARTS, "outside handler"]:
+            values = [breakdown(s)[part] for s in steps]
+            ax.bar(labels, values, bottom=bottom, label=part)
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        ax.set_title(f"{name}: where a request's time goes (mean ms)")
+        ax.set_xlabel("concurrent users")
+        ax.legend(fontsize=7)
+    _save(fig, path)
+
+
+def _batched(summary: Summary) -> dict[str, list[Step]]:
+    return {n: s for n, s in _ramps(summary).items() if any(x.get("mean_batch_size") for x in s)}
+
+
+def batch_size(summary: Summary, path: Path) -> None:
+    """Mean batch size against users, for the ramped rungs that batch."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, steps in _batched(summary).items():
+        ax.plot([s["users"] for s in steps], [s.get("mean_batch_size") or 0 for s in steps],
+                "o-", color=_color(summary, name), label=name)  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xlabel("concurrent users")
+    ax.set_ylabel("mean batch size")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    _save(fig, path)
+
+
+def ladder(summary: Summary, path: Path) -> None:
+    """Throughput and server CPU-ms per request of every rung at the ladder's users."""
+    steps = ladder_steps(summary)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    names = list(steps)
+    colors = [_color(summary, n) for n in names]
+    axes[0].bar(names, [steps[n]["rps"] for n in names], color=colors)
+    axes[0].set_title(f"throughput at {summary['users']} users (rps)")
+    axes[1].bar(names, [steps[n]["server_cpu_ms_per_request"] for n in names], color=colors)
+    axes[1].set_title("server CPU-ms per request")
+    for ax in axes:
+        ax.tick_params(axis="x", labelrotation=20)
+    _save(fig, path)
+
+
+def soak(summary: Summary, path: Path) -> None:
+    """Resident memory of every server process over each soak."""
+    runs = soaks(summary)
+    fig, axes = plt.subplots(1, len(runs), figsize=(7 * len(runs), 4.2), squeeze=False)
+    window_s = summary.get("profile", {}).get("window_s")
+    for ax, (name, s) in zip(axes[0], runs.items(), strict=True):
+        for label, values in s.get("rss_mb_by_process", {}).items():
+            x = [i * window_s / 60 if window_s else i for i in range(len(values))]
+            ax.plot(x, values, label=label)
+        ax.set_title(f"{name}: soak at {s['users']} users")
+        ax.set_xlabel("minutes after warm-up" if window_s else "measurement window")
+        ax.set_ylabel("resident memory (MiB)")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    _save(fig, path)
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A plot file, whether a run has what it shows, and how to draw it."""
+
+    file: str
+    shown: Callable[[Summary], bool]
+    draw: Callable[[Summary, Path], None]
+
+
+PLOTS = (
+    Plot("ramp.png", lambda s: bool(_ramps(s)), ramp),
+    Plot("breakdown.png", lambda s: bool(_ramps(s)), breakdown_bars),
+    Plot("batch_size.png", lambda s: bool(_batched(s)), batch_size),
+    Plot("ladder.png", lambda s: bool(ladder_steps(s)), ladder),
+    Plot("soak.png", lambda s: bool(soaks(s)), soak),
+)
+
+
+def shown(summary: Summary) -> list[str]:
+    """The plot files a run's report shows."""
+    return [plot.file for plot in PLOTS if plot.shown(summary)]
+
+
+def draw(summary: Summary, out: Path) -> list[str]:
+    """Draw every plot the run has data for into out; return their file names."""
+    files = []
+    for plot in PLOTS:
+        if plot.shown(summary):
+            plot.draw(summary, out / plot.file)
+            files.append(plot.file)
+    return files

@@ -1,0 +1,86 @@
+"""summary.json: what a comparison measured, written by harness.compare, read by the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, NotRequired, TypedDict
+
+from loadgen.steplog import Step, StepLog
+
+
+class ExperimentResult(StepLog):
+    """One experiment's step log, and how long the server took to drain before it."""
+
+    drain_before_s: float
+
+
+class RungResult(TypedDict):
+    """A rung's declaration (harness.ladder.Rung) and its experiments by name."""
+
+    name: str
+    kind: str
+    title: str
+    resources: str
+    isolates: str
+    color: str
+    workers: int
+    service: str | None
+    env: dict[str, str]
+    role: str
+    batching: bool
+    experiments: dict[str, ExperimentResult]
+
+
+class Target(TypedDict):
+    """A performance target or SLO gate, judged on the run; met is None when not measured."""
+
+    name: str
+    measured: str
+    met: bool | None
+    slo: NotRequired[bool]
+
+
+class Summary(TypedDict):
+    started: str
+    finished: str
+    command: str
+    profile: dict[str, Any]  # harness.compare.Profile as a dict
+    users: int
+    locust_processes: int
+    environment: dict[str, Any]  # harness.environment.describe()
+    settings: dict[str, Any]
+    redis_url: str
+    slo: dict[str, float | None]
+    rungs: dict[str, RungResult]
+    targets: list[Target]
+
+
+def load(path: Path) -> Summary:
+    """Read a summary.json."""
+    summary: Summary = json.loads(path.read_text())
+    return summary
+
+
+def dump(summary: Summary, path: Path) -> None:
+    """Write a summary.json."""
+    path.write_text(json.dumps(summary, indent=1, default=str))
+
+
+def step(summary: Summary, rung: str, experiment: str, index: int = 0) -> Step | None:
+    """One step of a rung's experiment, or None when it did not run."""
+    try:
+        return summary["rungs"][rung]["experiments"][experiment]["steps"][index]
+    except (KeyError, IndexError):
+        return None
+
+
+def rung_named(summary: Summary, role: str) -> str | None:
+    """Return the name of the run's rung with this role, or None when it did not run."""
+    return next((n for n, r in summary["rungs"].items() if r.get("role") == role), None)
+
+
+def role_step(summary: Summary, role: str, experiment: str, index: int = 0) -> Step | None:
+    """One step of the experiment of the rung with this role."""
+    name = rung_named(summary, role)
+    return step(summary, name, experiment, index) if name else None

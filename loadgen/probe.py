@@ -1,0 +1,156 @@
+"""Probe the server under test: CPU time and memory of its process tree, batch histograms."""
+
+from __future__ import annotations
+
+import math
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import psutil
+from prometheus_client.parser import text_string_to_metric_families
+
+from loadgen.steplog import ResourceUse
+
+# histograms whose mean is the batch size, with the labels of the samples to add;
+# where several advance, the last one listed wins: items per model execution
+# (model services; ModelA counted, both see the same batches), else requests
+# per batch of a batching entry. BentoML's own adaptive-batch histogram counts
+# calls, not items, so it is not used.
+BATCH_METRICS: dict[str, dict[str, str]] = {
+    "scoring_edge_batch_size": {},
+    "scoring_bare_batch_size": {},
+    "scoring_entry_batch_size": {},
+    "scoring_model_batch_size": {"model": "model_a"},
+}
+
+
+def histogram_totals(
+    metrics_text: str, name: str, labels: Mapping[str, str] | None = None
+) -> tuple[float, float]:
+    """Return (sum, count) of a histogram over every sample with the labels (every worker)."""
+    totals = {"_sum": 0.0, "_count": 0.0}
+    wanted = (labels or {}).items()
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            suffix = sample.name.removeprefix(name)
+            if suffix in totals and wanted <= sample.labels.items():
+                totals[suffix] += sample.value
+    return totals["_sum"], totals["_count"]
+
+
+def role(args: list[str], is_root: bool, fallback: str) -> str:
+    """Name a server process's role from its command line: ModelA, gunicorn worker, ..."""
+    if "--service-name" in args[:-1]:
+        return args[args.index("--service-name") + 1]
+    if any(a.endswith("gunicorn") for a in args[:2]):
+        return "gunicorn master" if is_root else "gunicorn worker"
+    if "serve" in args and any(a.endswith("bentoml") for a in args[:2]):
+        return "bentoml arbiter"
+    return fallback
+
+
+def process_label(proc: psutil.Process, root_pid: int) -> str:
+    """Label a server process by its PID and role."""
+    return f"{proc.pid} {role(proc.cmdline(), proc.pid == root_pid, proc.name())}"
+
+
+@dataclass
+class ProbeSample:
+    at: float
+    server_cpu_s: float
+    server_rss_mb: float
+    own_cpu_s: float
+    batch: dict[str, tuple[float, float]]
+    rss_mb_by_process: dict[str, float] = field(default_factory=dict)
+
+
+class ServerProbe:
+    """Read the server's CPU time and memory (whole process tree) and its batch histograms."""
+
+    def __init__(self, server_pid: int | None, metrics_url: str | None) -> None:
+        self.server_pid = server_pid
+        self.metrics_url = metrics_url
+        self.own = psutil.Process()
+
+    def sample(self) -> ProbeSample:
+        cpu = 0.0
+        by_process: dict[str, float] = {}
+        if self.server_pid:
+            root = psutil.Process(self.server_pid)
+            for proc in [root, *root.children(recursive=True)]:
+                try:
+                    times = proc.cpu_times()
+                    cpu += times.user + times.system
+                    by_process[process_label(proc, self.server_pid)] = (
+                        proc.memory_info().rss / 2**20
+                    )
+                except psutil.NoSuchProcess:
+                    continue
+        own = self.own.cpu_times()
+        return ProbeSample(
+            time.monotonic(),
+            cpu,
+            sum(by_process.values()),
+            own.user + own.system,
+            self._batch_histograms(),
+            by_process,
+        )
+
+    def _batch_histograms(self) -> dict[str, tuple[float, float]]:
+        if not self.metrics_url:
+            return {}
+        try:
+            with urllib.request.urlopen(self.metrics_url, timeout=2) as response:
+                text = response.read().decode()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return {}
+        found = {}
+        for name, labels in BATCH_METRICS.items():
+            sums, counts = histogram_totals(text, name, labels)
+            if counts:
+                found[name] = (sums, counts)
+        return found
+
+
+def rss_series(samples: list[ProbeSample]) -> dict[str, list[float]]:
+    """Each server process's resident MiB per sample, for those alive from first to last."""
+    if not samples:
+        return {}
+    alive = set(samples[0].rss_mb_by_process).intersection(samples[-1].rss_mb_by_process)
+    return {
+        label: [round(s.rss_mb_by_process.get(label, math.nan), 1) for s in samples]
+        for label in sorted(alive)
+    }
+
+
+def rss_growth(series: dict[str, list[float]], edge: int = 5) -> dict[str, float]:
+    """Per process, the mean of the last `edge` samples over the first `edge`, minus 1."""
+    growth = {}
+    for label, values in series.items():
+        values = [v for v in values if not math.isnan(v)]
+        if len(values) >= 2:
+            n = max(1, min(edge, len(values) // 2))
+            first, last = sum(values[:n]) / n, sum(values[-n:]) / n
+            growth[label] = last / first - 1 if first else math.nan
+    return growth
+
+
+def resource_use(before: ProbeSample, after: ProbeSample, requests: int) -> ResourceUse:
+    """Server CPU-ms per request, CPU use of both sides in cores, memory, mean batch size."""
+    wall = max(after.at - before.at, 1e-9)
+    server_cpu = after.server_cpu_s - before.server_cpu_s
+    batch = None
+    for name, (sums, counts) in after.batch.items():
+        old_sums, old_counts = before.batch.get(name, (0.0, 0.0))
+        if counts > old_counts:
+            batch = (sums - old_sums) / (counts - old_counts)
+    return ResourceUse(
+        server_cpu_ms_per_request=server_cpu * 1000 / requests if requests else math.nan,
+        server_cpu_cores=server_cpu / wall,
+        loadgen_cpu_cores=(after.own_cpu_s - before.own_cpu_s) / wall,
+        server_rss_mb=after.server_rss_mb,
+        mean_batch_size=batch,
+    )

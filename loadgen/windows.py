@@ -1,0 +1,158 @@
+"""Measurement windows of a load step: record answers, reduce them, judge the step."""
+
+from __future__ import annotations
+
+import math
+import time
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+
+from loadgen.steplog import Drained, Measured, Step
+from scoring.timing import parse_server_timing
+
+# a ramp step ends when two windows agree within this, and breaks on these
+STABLE_TOLERANCE = 0.10
+MAX_ERROR_RATE = 0.01
+MIN_GAIN = 0.05
+
+
+@dataclass
+class Window:
+    """Requests answered during one measurement window."""
+
+    started: float = field(default_factory=time.monotonic)
+    ended: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: int = 0
+    timing_sums: dict[str, float] = field(default_factory=dict)
+    timed: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def rps(self) -> float:
+        return self.count / max(self.ended - self.started, 1e-9)
+
+
+class Recorder:
+    """Collect every answer into the current window."""
+
+    def __init__(self) -> None:
+        self.window = Window()
+
+    def record(self, status: int, latency_ms: float, ok: bool, server_timing: str | None) -> None:
+        window = self.window
+        window.latencies_ms.append(latency_ms)
+        window.statuses[status] += 1
+        window.failures += 0 if ok else 1
+        if ok and server_timing:
+            for part, ms in parse_server_timing(server_timing).items():
+                window.timing_sums[part] = window.timing_sums.get(part, 0.0) + ms
+            window.timed += 1
+
+    def drain(self) -> Drained:
+        """Hand over what the current window holds (a Locust worker's report to its master)."""
+        window = self.window
+        self.window = Window(started=window.started)
+        return Drained(
+            latencies_ms=window.latencies_ms,
+            statuses={str(k): v for k, v in window.statuses.items()},
+            failures=window.failures,
+            timing_sums=window.timing_sums,
+            timed=window.timed,
+        )
+
+    def merge(self, data: Drained) -> None:
+        """Add a worker's drained answers to the current window (on the master)."""
+        window = self.window
+        window.latencies_ms.extend(data["latencies_ms"])
+        window.statuses.update({int(k): v for k, v in data["statuses"].items()})
+        window.failures += data["failures"]
+        for part, ms in data["timing_sums"].items():
+            window.timing_sums[part] = window.timing_sums.get(part, 0.0) + ms
+        window.timed += data["timed"]
+
+    def cut(self) -> Window:
+        """Close the current window and open the next one."""
+        closed, self.window = self.window, Window()
+        closed.ended = self.window.started
+        return closed
+
+
+_RECORDERS: weakref.WeakKeyDictionary[object, Recorder] = weakref.WeakKeyDictionary()
+
+
+def recorder_for(environment: object) -> Recorder:
+    """The one recorder of a Locust environment, made when first asked for."""
+    if environment not in _RECORDERS:
+        _RECORDERS[environment] = Recorder()
+    return _RECORDERS[environment]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0-100) by nearest rank; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def is_stable(windows: list[Window], tolerance: float = STABLE_TOLERANCE) -> bool:
+    """True when the last two windows' throughputs agree within tolerance."""
+    if len(windows) < 2:
+        return False
+    a, b = windows[-2].rps, windows[-1].rps
+    return abs(a - b) <= tolerance * max(a, b, 1e-9)
+
+
+def summarize(users: int, windows: list[Window]) -> Measured:
+    """Reduce a step's measured windows to the numbers the report uses."""
+    latencies = [ms for w in windows for ms in w.latencies_ms]
+    statuses: Counter[int] = Counter()
+    timing: dict[str, float] = {}
+    for w in windows:
+        statuses.update(w.statuses)
+        for part, ms in w.timing_sums.items():
+            timing[part] = timing.get(part, 0.0) + ms
+    timed = sum(w.timed for w in windows)
+    duration = sum(w.ended - w.started for w in windows)
+    count = len(latencies)
+    failures = sum(w.failures for w in windows)
+    return Measured(
+        users=users,
+        duration_s=round(duration, 2),
+        requests=count,
+        rps=count / duration if duration else 0.0,
+        mean_ms=sum(latencies) / count if count else math.nan,
+        p50_ms=percentile(latencies, 50),
+        p95_ms=percentile(latencies, 95),
+        p99_ms=percentile(latencies, 99),
+        failures=failures,
+        error_rate=failures / count if count else 0.0,
+        statuses={str(k): v for k, v in sorted(statuses.items())},
+        server_timing_ms={k: v / timed for k, v in timing.items()} if timed else {},
+        windows_rps=[round(w.rps, 1) for w in windows],
+    )
+
+
+def breaking_reason(
+    previous: Step | None,
+    current: Step,
+    slo_p95_ms: float,
+    max_error_rate: float = MAX_ERROR_RATE,
+    min_gain: float = MIN_GAIN,
+) -> str | None:
+    """Say why this step is the breaking point, or None when it is not."""
+    if current["error_rate"] > max_error_rate:
+        return f"errors {current['error_rate']:.1%} > {max_error_rate:.0%}"
+    if current["p95_ms"] > slo_p95_ms:
+        return f"p95 {current['p95_ms']:.0f} ms > SLO {slo_p95_ms:.0f} ms"
+    if previous is not None and current["rps"] < previous["rps"] * (1 + min_gain):
+        gain = current["rps"] / max(previous["rps"], 1e-9) - 1
+        return f"throughput gained {gain:+.2%} (< {min_gain:.0%}) over {previous['users']} users"
+    return None
