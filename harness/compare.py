@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +23,7 @@ from harness import environment, processes, report, summary
 from harness.ladder import RUNGS, Rung, start_rung
 from harness.load import burst
 from harness.plan import PROFILES, Experiment, Profile, estimate_s, plan, users_after_ramp
+from harness.store import feature_store
 from harness.summary import ExperimentResult, RungResult, Summary
 from loadgen.steplog import StepLog
 from scoring import features
@@ -128,19 +126,6 @@ def run_rung(
                 **result, drain_before_s=round(drained_s, 1)
             )
     return cast(RungResult, {**asdict(rung), "experiments": experiments})
-
-
-@contextlib.contextmanager
-def feature_store(log_dir: Path, entities: int) -> Iterator[str]:
-    """Yield a seeded Redis URL: REDIS_URL when set, else a throwaway local server."""
-    url = os.environ.get("REDIS_URL")
-    if url:
-        features.seed_url(url, entities, settings.feature_dim)
-        yield url
-        return
-    with processes.running(processes.start_redis(log_dir)) as server:
-        features.seed_url(server.url, entities, settings.feature_dim)
-        yield server.url
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -6,20 +6,19 @@ the time estimate and the report read these fields and never a rung's name.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from harness import processes
-from scoring.settings import settings
+from scoring.settings import Settings, SyncSettings, as_environment, settings
 
-SYNC_WORKERS = 2 * (os.cpu_count() or 1) + 1
+SYNC_WORKERS = SyncSettings.model_fields["workers"].get_default()
 # The baseline's queue-time shedding is off in the comparison: at 200 users
 # (4x its capacity) its 1 s default would answer most requests 503 in about a
 # second, and the comparison is of throughput and latency, not of who sheds.
 # BentoML's shedding stays on; its steady states here shed nothing.
-SYNC_COMPARISON_ENV = {"SYNC_QUEUE_TIMEOUT_MS": "0"}
+SYNC_COMPARISON_ENV = as_environment(SyncSettings, queue_timeout_ms=0)
 SHIPPED_ENTRY_WORKERS = 2  # as bentoconfiguration.yaml sets for Scorer
 BATCH = f"max {settings.max_batch_size}"
 
@@ -64,14 +63,15 @@ RUNGS = (
         "sync-par", "sync", "Flask, sync, the two model calls in parallel threads",
         f"gunicorn: {SYNC_WORKERS} sync workers, each with a 2-thread pool for the model calls",
         "concurrent fan-out of the two model calls", "#e67e22", SYNC_WORKERS,
-        env={**SYNC_COMPARISON_ENV, "SYNC_PARALLEL_MODELS": "1"},
+        env=as_environment(SyncSettings, queue_timeout_ms=0, parallel_models=True),
     ),
     Rung(
         "async-nobatch", "bento", "BentoML, async entry, one hop per request, no batching",
         "3 processes: PerRequestScorer entry (1 worker, event loop) + ModelA + ModelB services "
         "(1 worker each), batching off: one request per model call",
         "event-loop concurrency instead of worker-bound concurrency", "#8e44ad", 1,
-        service="service.per_request:PerRequestScorer", env={"SCORING_MODEL_BATCHER": "none"},
+        service="service.per_request:PerRequestScorer",
+        env=as_environment(Settings, model_batcher="none"),
     ),
     Rung(
         "async-hop-per-request", "bento",
@@ -89,7 +89,7 @@ RUNGS = (
         f"feeds an in-process continuous batcher ({BATCH})",
         "BentoML's adaptive batcher against batching without a learned wait", "#17a2b8", 1,
         service="service.per_request:PerRequestScorer",
-        env={"SCORING_MODEL_BATCHER": "continuous"}, batching=True,
+        env=as_environment(Settings, model_batcher="continuous"), batching=True,
     ),
     Rung(
         "async-batched-hop-1-worker", "bento",

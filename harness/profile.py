@@ -19,10 +19,9 @@ from pyinstrument.renderers import ConsoleRenderer, HTMLRenderer
 from pyinstrument.session import Session
 
 from harness import load, processes
-from harness.compare import feature_store
 from harness.ladder import BY_NAME, start_rung
-from scoring import profiling
-from scoring.settings import settings
+from harness.store import feature_store
+from scoring.settings import Settings, as_environment, settings
 
 DEFAULT_TARGETS = ("sync-seq", "async-batched-hop", "async-edge", "bare-starlette")
 
@@ -45,7 +44,8 @@ def profile_target(name: str, redis_url: str, out: Path, burst: int) -> dict[str
     """Serve one rung with profiling on; profile one request, then a burst."""
     rung = BY_NAME[name]
     sessions = Path(tempfile.mkdtemp(prefix=f"profile-{name}-"))
-    profiled = dataclasses.replace(rung, env={**rung.env, profiling.ENV_VAR: str(sessions)})
+    on = as_environment(Settings, profile_dir=sessions)
+    profiled = dataclasses.replace(rung, env={**rung.env, **on})
     target_dir = out / name
     target_dir.mkdir(parents=True, exist_ok=True)
     pages: dict[str, Path] = {}

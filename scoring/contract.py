@@ -82,6 +82,11 @@ def encode_json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def error_headers(status: int) -> dict[str, str]:
+    """The headers an error answer carries: Retry-After on a 503, the one retryable status."""
+    return {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else {}
+
+
 def error_body(message: str) -> dict[str, Any]:
     """Return the JSON body of every non-validation error."""
     return {"error": message}

@@ -68,8 +68,8 @@ class Outcome:
     @property
     def headers(self) -> dict[str, str]:
         """The headers the contract adds: Retry-After on 503, Server-Timing on 200."""
-        if self.status == 503:
-            return {"Retry-After": str(contract.RETRY_AFTER_S)}
+        if self.status != 200:
+            return contract.error_headers(self.status)
         return {"Server-Timing": self.server_timing} if self.server_timing else {}
 
 

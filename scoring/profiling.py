@@ -8,14 +8,14 @@ from pathlib import Path
 
 from pyinstrument import Profiler
 
-ENV_VAR = "SCORING_PROFILE_DIR"
+from scoring.settings import settings
+
 _sequence = itertools.count()
 
 
 def profile_dir() -> Path | None:
     """Return where profiles go, or None when profiling is off (the default)."""
-    value = os.environ.get(ENV_VAR)
-    return Path(value) if value else None
+    return settings.profile_dir
 
 
 def start(async_mode: bool) -> Profiler:

@@ -1,14 +1,23 @@
-"""Settings shared by both targets, read once from environment variables.
+"""Settings, read once from environment variables, the one place that reads them.
 
-Every knob of the workload lives here, so the BentoML service, the Flask
-baseline, the seeder and the load generator cannot disagree about it.
+Settings holds every knob of the workload (``SCORING_*`` and ``REDIS_URL``), so
+the BentoML service, the Flask baseline, the seeder and the load generator
+cannot disagree about it; SyncSettings holds the Flask baseline's own
+(``SYNC_*``). A variable with either prefix that names no field stops the
+process with the field it resembles: ``python -m scoring.settings`` checks the
+environment and prints the settings in force.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal, TypeVar
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +71,10 @@ class Settings(BaseSettings):
         description="Budget for the two model calls of one request; past it, 504.",
     )
 
+    profile_dir: Path | None = Field(
+        default=None, description="Diagnostics: save a pyinstrument profile of every request here."
+    )
+
     @field_validator("redis_url")
     @classmethod
     def require_redis_scheme(cls, value: str) -> str:
@@ -76,4 +89,101 @@ class Settings(BaseSettings):
         return self
 
 
-settings = Settings()
+class SyncSettings(BaseSettings):
+    """The Flask baseline's server (env prefix ``SYNC_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="SYNC_", extra="ignore")
+
+    bind: str = Field(default="127.0.0.1:5000", description="gunicorn's listen address.")
+    # the classic recommendation for sync workers
+    workers: int = Field(default=2 * (os.cpu_count() or 1) + 1, ge=1, le=256)
+    # as deep as BentoML's (uvicorn's 2048)
+    backlog: int = Field(default=2048, ge=1)
+    parallel_models: bool = Field(
+        default=False, description="Run the two model calls in two threads."
+    )
+    queue_timeout_ms: float = Field(
+        default=1000, ge=0, description="Answer 503 to a request that waited longer; 0: off."
+    )
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work, in one line that says what to change."""
+
+
+PREFIXED: dict[str, type[BaseSettings]] = {"SCORING_": Settings, "SYNC_": SyncSettings}
+Model = TypeVar("Model", bound=BaseSettings)
+
+
+def variable_names(model: type[BaseSettings]) -> dict[str, str]:
+    """Each environment variable the model reads, and the field it sets."""
+    prefix = str(model.model_config.get("env_prefix", ""))
+    names = {}
+    for field_name, info in model.model_fields.items():
+        names[f"{prefix}{field_name}".upper()] = field_name
+        if isinstance(info.validation_alias, AliasChoices):
+            names.update({str(a).upper(): field_name for a in info.validation_alias.choices})
+    return names
+
+
+def check_environment(environ: Mapping[str, str]) -> None:
+    """Raise SettingsError for a project-prefixed variable that no settings field reads."""
+    for prefix, model in PREFIXED.items():
+        known = variable_names(model)
+        for name in sorted(environ):
+            if name.upper().startswith(prefix) and name.upper() not in known:
+                # judged without the shared prefix, which makes every name look alike
+                suffixes = {k.removeprefix(prefix): k for k in known}
+                close = difflib.get_close_matches(name.upper().removeprefix(prefix), suffixes, 1)
+                hint = f"; did you mean {suffixes[close[0]]}?" if close else ""
+                raise SettingsError(
+                    f"{name} is not a setting{hint} ({model.__name__} in scoring/settings.py "
+                    "lists them)"
+                )
+
+
+def load(model: type[Model], environ: Mapping[str, str] | None = None) -> Model:
+    """Check the environment, then read the model from it; errors never show values."""
+    check_environment(os.environ if environ is None else environ)
+    try:
+        return model()
+    except ValidationError as error:
+        names = {v: k for k, v in reversed(variable_names(model).items())}
+        problems = [
+            f"{names.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else model.__name__}: "
+            f"{e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)
+        ]
+        raise SettingsError("; ".join(problems)) from None
+
+
+def as_environment(model: type[BaseSettings], **values: object) -> dict[str, str]:
+    """The variables that set these fields of model in a child process, values validated."""
+    validated = model.model_validate(values)  # a misspelt field or a bad value raises here
+    prefix = str(model.model_config.get("env_prefix", ""))
+    environment = {}
+    for name in values:
+        if name not in model.model_fields:
+            raise SettingsError(f"{model.__name__} has no field {name}")
+        value = getattr(validated, name)
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        environment[f"{prefix}{name}".upper()] = text
+    return environment
+
+
+def main() -> int:
+    """Check the environment's settings; print them, or the one line that says what is wrong."""
+    try:
+        shared, sync = load(Settings), load(SyncSettings)
+    except SettingsError as error:
+        print(f"settings: {error}", file=sys.stderr)
+        return 2
+    shown = shared.model_dump(exclude={"redis_url"})
+    print(f"scoring: {shown}\nsync: {sync.model_dump()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+settings = load(Settings)

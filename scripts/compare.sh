@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+.venv/bin/python -m scoring.settings >/dev/null  # a misspelt setting stops here, named
 exec .venv/bin/python -m harness.compare "$@"

@@ -18,9 +18,6 @@ class _BodyTooLarge(Exception):
     pass
 
 
-_RETRY_AFTER = (b"retry-after", str(contract.RETRY_AFTER_S).encode())
-
-
 class RequestGuard:
     """Answer 405, 413 and 415 on the predict path with the contract's JSON errors.
 
@@ -53,7 +50,7 @@ class RequestGuard:
             await _send_error(send, 413, contract.body_too_large_message(self.max_body_bytes))
             return
         if self.in_flight >= self.max_in_flight:
-            await _send_error(send, 503, contract.SERVER_OVERLOADED, [_RETRY_AFTER])
+            await _send_error(send, 503, contract.SERVER_OVERLOADED)
             return
         self.in_flight += 1
         try:
@@ -118,6 +115,7 @@ async def _send_error(
     headers: list[Any] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in contract.error_headers(status).items()),
         *(extra or []),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})

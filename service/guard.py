@@ -30,8 +30,7 @@ def error_response(
 ) -> contract.PredictResponse:
     # BentoML copies ctx.response onto whatever the API returns, so set both
     ctx.response.status_code = status
-    if status == 503:
-        ctx.response.headers["Retry-After"] = str(contract.RETRY_AFTER_S)
+    ctx.response.headers.update(contract.error_headers(status))
     # BentoML sends a Response back as is; the API's declared type stays the
     # schema of a 200 answer, which is what its OpenAPI document shows
     return cast(contract.PredictResponse, JSONResponse(body, status_code=status))

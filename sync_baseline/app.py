@@ -20,8 +20,7 @@ from sync_baseline import admission, metrics
 
 def _error(status: int, body: dict[str, Any]) -> Response:
     response = Response(contract.encode_json(body), status, mimetype="application/json")
-    if status == 503:
-        response.headers["Retry-After"] = str(contract.RETRY_AFTER_S)
+    response.headers.update(contract.error_headers(status))
     return response
 
 
@@ -36,7 +35,10 @@ def _read_body(limit: int) -> bytes:
 
 
 def create_app(
-    config: Settings | None = None, parallel_models: bool = False, queue_timeout_ms: float = 0
+    config: Settings | None = None,
+    parallel_models: bool = False,
+    queue_timeout_ms: float = 0,
+    store: redis.Redis | None = None,
 ) -> Flask:
     """Create the app.
 
@@ -44,13 +46,14 @@ def create_app(
     when over 0, answers 503 at once to a request that waited longer than that
     for a worker (see sync_baseline/admission.py): its client has waited long
     enough, and the answer frees the worker for the requests behind it.
+    store replaces the Redis client built from config (for in-process tests).
     """
     config = config or settings
     budget_s = config.model_timeout_s
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    store = features.sync_client(config)
+    store = store or features.sync_client(config)
     # one instance of each model per worker process, like one per BentoML service
     model_a = SleepingModel("model_a", config)
     model_b = SleepingModel("model_b", config)

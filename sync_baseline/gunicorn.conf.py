@@ -2,24 +2,32 @@
 
 Overload: connections wait in the listen backlog for a free worker; the app
 answers 503 with Retry-After to a request that waited there over
-SYNC_QUEUE_TIMEOUT_MS (default 1000, 0 turns it off; see wsgi.py).
+SYNC_QUEUE_TIMEOUT_MS (default 1000, 0 turns it off; see wsgi.py). Every
+SYNC_* variable is read by SyncSettings (scoring/settings.py); one it does not
+know, or a value that cannot work, stops gunicorn before it binds.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import sys
 import tempfile
 from typing import Any
 
-bind = os.environ.get("SYNC_BIND", "127.0.0.1:5000")
+from scoring.settings import SettingsError, SyncSettings, load
+
+try:
+    sync_settings = load(SyncSettings)
+except SettingsError as error:
+    sys.exit(f"settings: {error}")
+
+bind = sync_settings.bind
 worker_class = "sync"
-# the classic recommendation for sync workers
-workers = int(os.environ.get("SYNC_WORKERS", 2 * multiprocessing.cpu_count() + 1))
-# as deep as BentoML's (uvicorn's 2048): the queue-time check, not the backlog,
-# bounds the wait; past a full backlog the kernel drops new connections and
-# clients retry their SYN after 1, 3, 7, 15 s
-backlog = int(os.environ.get("SYNC_BACKLOG", 2048))
+workers = sync_settings.workers
+# as deep as BentoML's: the queue-time check, not the backlog, bounds the wait;
+# past a full backlog the kernel drops new connections and clients retry their
+# SYN after 1, 3, 7, 15 s
+backlog = sync_settings.backlog
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
+from scoring.settings import SyncSettings, load
 from sync_baseline.app import create_app
 
+sync_settings = load(SyncSettings)
 app = create_app(
-    parallel_models=os.environ.get("SYNC_PARALLEL_MODELS") == "1",
+    parallel_models=sync_settings.parallel_models,
     # a request that waited longer for a worker gets 503 at once; 0 turns it off
-    queue_timeout_ms=float(os.environ.get("SYNC_QUEUE_TIMEOUT_MS", 1000)),
+    queue_timeout_ms=sync_settings.queue_timeout_ms,
 )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.integration  # a fresh interpreter
 def test_core_imports_neither_bentoml_nor_flask() -> None:
     code = (
         "import sys, scoring.contract, scoring.features, scoring.models, scoring.seed, "

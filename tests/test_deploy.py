@@ -62,6 +62,7 @@ def test_requirements_cover_every_import_of_each_container() -> None:
     assert _third_party_imports("scoring", "loadgen") - {"pyinstrument"} <= load | {"locust"}
 
 
+@pytest.mark.integration  # runs bentoml build
 def test_bento_builds_with_its_configuration_and_a_clean_containerfile(tmp_path: Path) -> None:
     env = {"BENTOML_HOME": str(tmp_path / "bentoml"), "BENTOML_DO_NOT_TRACK": "True"}
     done = subprocess.run(
@@ -106,6 +107,7 @@ def _engine_runs() -> bool:
     return subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0
 
 
+@pytest.mark.integration  # a hadolint process per containerfile
 @pytest.mark.parametrize("name", ["sync_baseline", "locust"])
 def test_project_containerfiles_are_clean_and_unprivileged(name: str) -> None:
     containerfile = ROOT / "deploy" / f"{name}.Dockerfile"

@@ -29,6 +29,7 @@ def _container(doc: dict[str, Any]) -> dict[str, Any]:
     return container
 
 
+@pytest.mark.integration  # a kubernetes-validate process per manifest
 @pytest.mark.parametrize("manifest", MANIFESTS, ids=lambda p: p.name)
 def test_manifest_passes_strict_schema_validation(manifest: Path) -> None:
     validator = shutil.which("kubernetes-validate", path=str(BIN)) or "kubernetes-validate"

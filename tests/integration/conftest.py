@@ -8,15 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.processes import Managed, start_bare, start_bento, start_redis, start_sync
-from scoring import features
-from scoring.settings import settings
-
-TEST_ENTITIES = 2_000
-
-
-def seed_store(url: str) -> None:
-    """Seed the first TEST_ENTITIES entities into the server at url."""
-    features.seed_url(url, TEST_ENTITIES, settings.feature_dim)
+from tests.servers import seed_store
 
 
 @pytest.fixture(scope="session")

@@ -6,33 +6,22 @@ import asyncio
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 from harness.load import burst
 from harness.processes import Managed
+from loadgen.probe import histogram_totals
 from scoring import features
 from scoring.answers import scores_for
 
 pytestmark = pytest.mark.integration
 
 
-def _histogram(metrics_text: str, name: str, **labels: str) -> tuple[float, float]:
-    """Return (sum, count) of a histogram across every worker, for samples with the labels."""
-    totals = {"_sum": 0.0, "_count": 0.0}
-    for family in text_string_to_metric_families(metrics_text):
-        for sample in family.samples:
-            suffix = sample.name.removeprefix(name)
-            if suffix in totals and labels.items() <= sample.labels.items():
-                totals[suffix] += sample.value
-    return totals["_sum"], totals["_count"]
-
-
 def test_a_burst_is_batched_before_the_hop(bento_server: Managed) -> None:
     def read() -> dict[str, tuple[float, float]]:
         text = requests.get(bento_server.url + "/metrics", timeout=10).text
         return {
-            "entry": _histogram(text, "scoring_entry_batch_size"),
-            "model": _histogram(text, "scoring_model_batch_size", model="model_a"),
+            "entry": histogram_totals(text, "scoring_entry_batch_size"),
+            "model": histogram_totals(text, "scoring_model_batch_size", {"model": "model_a"}),
         }
 
     before = read()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.processes import BIN, ROOT, Managed
-from tests.integration.conftest import TEST_ENTITIES
+from tests.servers import TEST_ENTITIES
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from harness.processes import Managed, http_ready, running, start_bento, start_r
 from scoring import contract
 from scoring.answers import scores_for
 from service.batching import BatchingEntry
-from tests.integration.conftest import seed_store
+from tests.servers import seed_store
 
 pytestmark = pytest.mark.integration
 

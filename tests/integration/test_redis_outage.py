@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -14,10 +15,9 @@ import requests
 
 from harness.load import Answer, closed_loop
 from harness.processes import Managed, free_port, http_ready, start_bento, start_redis, start_sync
-from scoring import contract, features
+from scoring import contract
 from scoring.answers import scores_for
-from scoring.settings import settings
-from tests.integration.conftest import seed_store
+from tests.servers import seed_store, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -36,47 +36,8 @@ def outage(log_dir: Path) -> Iterator[tuple[int, list[Managed]]]:
             server.stop()
 
 
-def _wait_for(predicate: object, timeout_s: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        if callable(predicate) and predicate():
-            return time.monotonic() - started
-        time.sleep(0.1)
-    raise AssertionError(f"not true within {timeout_s} s")
-
-
-def test_pooled_connections_survive_a_redis_restart(log_dir: Path) -> None:
-    """The first command after a restart succeeds on both clients' idle connections.
-
-    redis-py 8 skips its dead-connection check while maintenance notifications
-    are on; each idle connection then failed one command after a restart.
-    """
-    port = free_port()
-    store = start_redis(log_dir, port=port)
-    config = settings.model_copy(update={"redis_url": store.url})
-    sync_client = features.sync_client(config)
-    async_client = features.async_client(config)
-
-    async def warm() -> int:
-        return await features.warm_pool(async_client, 2)
-
-    async def ping_twice() -> list[bool]:
-        return [bool(await async_client.ping()) for _ in range(2)]
-
-    try:
-        loop = asyncio.new_event_loop()
-        assert loop.run_until_complete(warm()) == 2
-        assert sync_client.ping()
-        store.stop()
-        store = start_redis(log_dir, port=port)
-        loop.run_until_complete(asyncio.sleep(0.2))  # the loop sees the old sockets close
-        assert sync_client.ping()
-        assert loop.run_until_complete(ping_twice()) == [True, True]
-        loop.run_until_complete(async_client.aclose())
-        loop.close()
-        sync_client.close()
-    finally:
-        store.stop()
+def _not_ready(url: str) -> bool:
+    return not http_ready(url + "/readyz")
 
 
 def test_redis_down_gives_503_then_recovery(
@@ -91,14 +52,14 @@ def test_redis_down_gives_503_then_recovery(
         assert answer.status_code == 503, target.name
         assert answer.json() == {"error": contract.FEATURE_STORE_UNAVAILABLE}
         assert answer.headers["Retry-After"] == str(contract.RETRY_AFTER_S)
-        _wait_for(lambda t=target: not http_ready(t.url + "/readyz"), 5)
+        wait_for(functools.partial(_not_ready, target.url), 5)
         assert http_ready(target.url + "/livez")
 
     restarted = start_redis(log_dir, port=port)
     try:
         seed_store(restarted.url)
         for target in targets:
-            _wait_for(lambda t=target: http_ready(t.url + "/readyz"), 5)
+            wait_for(functools.partial(http_ready, target.url + "/readyz"), 5)
             answer = requests.post(
                 target.url + "/predict", json={"entity_id": "e0000001"}, timeout=10
             )

@@ -91,6 +91,7 @@ SERVICE_OBJECTS = {
 }
 
 
+@pytest.mark.integration  # a process per service
 @pytest.mark.parametrize("name", sorted(SERVICE_OBJECTS))
 def test_no_span_is_recorded_for_predict_in_any_service(name: str) -> None:
     # as a worker process does: the service merges its own and the default
