@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import time
 from collections import Counter
@@ -17,6 +16,7 @@ from typing import Any
 
 import aiohttp
 
+from loadgen.windows import percentile
 from scoring import contract, features
 from scoring.answers import scores_for
 
@@ -80,12 +80,12 @@ def describe(answers: list[Answer]) -> str:
     wrong = sum(
         1 for a in answers if a.status == 200 and a.body["scores"] != scores_for(a.entity_id)
     )
-    seconds = sorted(a.seconds for a in answers)
+    seconds = [a.seconds for a in answers]
     lines = [f"{count:6d}  {outcome}" for outcome, count in outcomes.most_common()]
     lines.append(f"wrong scores: {wrong}")
     lines.append(
-        f"seconds to answer: median {statistics.median(seconds):.2f}, "
-        f"p99 {seconds[int(0.99 * (len(seconds) - 1))]:.2f}, max {seconds[-1]:.2f}"
+        f"seconds to answer: median {percentile(seconds, 50):.2f}, "
+        f"p99 {percentile(seconds, 99):.2f}, max {max(seconds):.2f}"
     )
     return "\n".join(lines)
 
