@@ -33,7 +33,10 @@ def histogram_totals(
     """Return (sum, count) of a histogram over every sample with the labels (every worker)."""
     totals = {"_sum": 0.0, "_count": 0.0}
     wanted = (labels or {}).items()
-    for family in text_string_to_metric_families(metrics_text):
+    # parse only the histogram's own lines: a BentoML server's whole text takes
+    # milliseconds of the load generator's event loop per metric
+    lines = [line for line in metrics_text.splitlines() if name in line]
+    for family in text_string_to_metric_families("\n".join(lines) + "\n"):
         for sample in family.samples:
             suffix = sample.name.removeprefix(name)
             if suffix in totals and wanted <= sample.labels.items():
@@ -74,19 +77,31 @@ class ServerProbe:
         self.server_pid = server_pid
         self.metrics_url = metrics_url
         self.own = psutil.Process()
+        self._processes: dict[int, tuple[psutil.Process, str]] = {}
+
+    def _tree(self) -> list[tuple[psutil.Process, str]]:
+        """The server's processes and their labels; a process is looked up once, not per sample."""
+        assert self.server_pid is not None
+        root = psutil.Process(self.server_pid)
+        tree = []
+        for proc in [root, *root.children(recursive=True)]:
+            if proc.pid not in self._processes:
+                try:
+                    self._processes[proc.pid] = (proc, process_label(proc, self.server_pid))
+                except psutil.NoSuchProcess:
+                    continue
+            tree.append(self._processes[proc.pid])
+        return tree
 
     def sample(self) -> ProbeSample:
         cpu = 0.0
         by_process: dict[str, float] = {}
         if self.server_pid:
-            root = psutil.Process(self.server_pid)
-            for proc in [root, *root.children(recursive=True)]:
+            for proc, label in self._tree():
                 try:
                     times = proc.cpu_times()
                     cpu += times.user + times.system
-                    by_process[process_label(proc, self.server_pid)] = (
-                        proc.memory_info().rss / 2**20
-                    )
+                    by_process[label] = proc.memory_info().rss / 2**20
                 except psutil.NoSuchProcess:
                     continue
         own = self.own.cpu_times()

@@ -33,10 +33,29 @@ class ResourceUse(TypedDict):
     mean_batch_size: float | None
 
 
+class OpenLoop(TypedDict):
+    """An open-loop step: what was offered, what the generator sent, latency from the schedule."""
+
+    offered_rps: float  # the rate asked for
+    scheduled_rps: float  # arrivals the Poisson schedule held in the measured windows, per s
+    sent_rps: float  # requests launched, per s
+    late_p99_ms: float  # 99th percentile of how late requests left after their scheduled time
+    mean_ms: float  # latency from the scheduled send time (free of coordinated omission)
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+    quantiles_ms: dict[str, float]  # percentile -> ms from the scheduled send, 0 to 100
+    goodput_rps: float  # 200s with right scores answered within the SLO, per s
+    valid: bool  # False when the generator fell behind its schedule
+    invalid_reason: str | None
+    meets_slo: bool  # valid, p99 within the SLO, errors (503s included) within 1%
+
+
 class Step(Measured, ResourceUse):
     """One measured step of an experiment."""
 
     rss_mb_by_process: dict[str, list[float]]  # resident MiB per window, per server process
+    open_loop: NotRequired[OpenLoop]
 
 
 class StepLog(TypedDict):
@@ -46,6 +65,9 @@ class StepLog(TypedDict):
     steps: list[Step]
     breaking_point: int | None
     breaking_reason: NotRequired[str]
+    # the sweep: the highest offered rate that met the SLO, and the SLO
+    capacity_rps: NotRequired[float | None]
+    slo_p99_ms: NotRequired[float]
 
 
 class Drained(TypedDict):
@@ -56,3 +78,8 @@ class Drained(TypedDict):
     failures: int
     timing_sums: dict[str, float]
     timed: int
+    scheduled_ms: list[float]
+    ok_scheduled_ms: list[float]
+    scheduled: int
+    lateness_ms: list[float]
+    in_flight: int

@@ -8,7 +8,8 @@ import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 
-from loadgen.steplog import Drained, Measured, Step
+from loadgen.openloop import LATE_P99_SHARE_OF_SLO, MIN_SENT_SHARE
+from loadgen.steplog import Drained, Measured, OpenLoop, Step
 from scoring.timing import parse_server_timing
 
 # a ramp step ends when two windows agree within this, and breaks on these
@@ -28,6 +29,12 @@ class Window:
     failures: int = 0
     timing_sums: dict[str, float] = field(default_factory=dict)
     timed: int = 0
+    # open loop: latency from the scheduled send (all answers, and the ok ones),
+    # arrivals scheduled, requests launched, and launched late
+    scheduled_ms: list[float] = field(default_factory=list)
+    ok_scheduled_ms: list[float] = field(default_factory=list)
+    scheduled: int = 0
+    lateness_ms: list[float] = field(default_factory=list)  # one per request launched
 
     @property
     def count(self) -> int:
@@ -43,8 +50,18 @@ class Recorder:
 
     def __init__(self) -> None:
         self.window = Window()
+        self.run_scheduled_ms: list[float] = []  # the whole run's, for the summary at the end
+        self.in_flight_by_worker: dict[str, int] = {}
 
-    def record(self, status: int, latency_ms: float, ok: bool, server_timing: str | None) -> None:
+    def record(
+        self,
+        status: int,
+        latency_ms: float,
+        ok: bool,
+        server_timing: str | None,
+        lateness_ms: float | None = None,
+    ) -> None:
+        """Record one answer; lateness_ms (open loop) is how late its request was launched."""
         window = self.window
         window.latencies_ms.append(latency_ms)
         window.statuses[status] += 1
@@ -53,8 +70,22 @@ class Recorder:
             for part, ms in parse_server_timing(server_timing).items():
                 window.timing_sums[part] = window.timing_sums.get(part, 0.0) + ms
             window.timed += 1
+        if lateness_ms is not None:
+            from_schedule = latency_ms + lateness_ms
+            window.scheduled_ms.append(from_schedule)
+            self.run_scheduled_ms.append(from_schedule)
+            if ok:
+                window.ok_scheduled_ms.append(from_schedule)
 
-    def drain(self) -> Drained:
+    def schedule(self) -> None:
+        """Count an arrival the open-loop schedule placed."""
+        self.window.scheduled += 1
+
+    def launch(self, lateness_ms: float) -> None:
+        """Count a request launched lateness_ms after its scheduled time."""
+        self.window.lateness_ms.append(lateness_ms)
+
+    def drain(self, in_flight: int = 0) -> Drained:
         """Hand over what the current window holds (a Locust worker's report to its master)."""
         window = self.window
         self.window = Window(started=window.started)
@@ -64,9 +95,14 @@ class Recorder:
             failures=window.failures,
             timing_sums=window.timing_sums,
             timed=window.timed,
+            scheduled_ms=window.scheduled_ms,
+            ok_scheduled_ms=window.ok_scheduled_ms,
+            scheduled=window.scheduled,
+            lateness_ms=window.lateness_ms,
+            in_flight=in_flight,
         )
 
-    def merge(self, data: Drained) -> None:
+    def merge(self, data: Drained, worker: str = "") -> None:
         """Add a worker's drained answers to the current window (on the master)."""
         window = self.window
         window.latencies_ms.extend(data["latencies_ms"])
@@ -75,6 +111,12 @@ class Recorder:
         for part, ms in data["timing_sums"].items():
             window.timing_sums[part] = window.timing_sums.get(part, 0.0) + ms
         window.timed += data["timed"]
+        window.scheduled_ms.extend(data["scheduled_ms"])
+        self.run_scheduled_ms.extend(data["scheduled_ms"])
+        window.ok_scheduled_ms.extend(data["ok_scheduled_ms"])
+        window.scheduled += data["scheduled"]
+        window.lateness_ms.extend(data["lateness_ms"])
+        self.in_flight_by_worker[worker] = data["in_flight"]
 
     def cut(self) -> Window:
         """Close the current window and open the next one."""
@@ -156,3 +198,50 @@ def breaking_reason(
         gain = current["rps"] / max(previous["rps"], 1e-9) - 1
         return f"throughput gained {gain:+.2%} (< {min_gain:.0%}) over {previous['users']} users"
     return None
+
+
+# percentiles of the latency-distribution plot: halving the rest each time, to 99.9
+QUANTILES = (0, 50, 75, 87.5, 93.75, 96.875, 98.4375, 99, 99.5, 99.9, 100)
+# the generator is behind its schedule past this much of a core, too
+MAX_LOADGEN_CORES = 0.9
+
+
+def open_loop(
+    windows: list[Window], offered_rps: float, slo_p99_ms: float, loadgen_cpu_cores: float
+) -> OpenLoop:
+    """Reduce an open-loop step's windows: fidelity of the schedule, latency from it, goodput."""
+    duration = max(sum(w.ended - w.started for w in windows), 1e-9)
+    scheduled_ms = [ms for w in windows for ms in w.scheduled_ms]
+    ok_ms = [ms for w in windows for ms in w.ok_scheduled_ms]
+    scheduled = sum(w.scheduled for w in windows)
+    lateness = [ms for w in windows for ms in w.lateness_ms]
+    late_p99 = percentile(lateness, 99) if lateness else 0.0
+    reason = None
+    if late_p99 > LATE_P99_SHARE_OF_SLO * slo_p99_ms:
+        reason = (
+            f"p99 of the launch delay {late_p99:.0f} ms > {LATE_P99_SHARE_OF_SLO:.0%} of the SLO"
+        )
+    elif len(lateness) < MIN_SENT_SHARE * scheduled:
+        reason = f"sent {len(lateness)} of the {scheduled} requests scheduled"
+    elif loadgen_cpu_cores > MAX_LOADGEN_CORES:
+        reason = f"the load generator used {loadgen_cpu_cores:.2f} cores"
+    errors = len(scheduled_ms) - len(ok_ms)
+    p99 = percentile(scheduled_ms, 99)
+    return OpenLoop(
+        offered_rps=offered_rps,
+        scheduled_rps=scheduled / duration,
+        sent_rps=len(lateness) / duration,
+        late_p99_ms=late_p99,
+        mean_ms=sum(scheduled_ms) / len(scheduled_ms) if scheduled_ms else math.nan,
+        p50_ms=percentile(scheduled_ms, 50),
+        p99_ms=p99,
+        p999_ms=percentile(scheduled_ms, 99.9),
+        quantiles_ms={str(q): percentile(scheduled_ms, q) for q in QUANTILES},
+        goodput_rps=sum(1 for ms in ok_ms if ms <= slo_p99_ms) / duration,
+        valid=reason is None,
+        invalid_reason=reason,
+        meets_slo=reason is None
+        and bool(scheduled_ms)
+        and p99 <= slo_p99_ms
+        and errors <= MAX_ERROR_RATE * len(scheduled_ms),
+    )

@@ -3,6 +3,10 @@
 Unlike a batcher that learns how long to wait, it never waits on purpose: at
 1 user every batch has one item and no added delay; under load batches grow
 by themselves. A bounded queue sheds load with an error the caller maps to 503.
+
+With batches_in_flight above 1, a batch leaves as soon as fewer than that many
+are out, for a handler that queues them somewhere that merges them (a model
+service behind a hop); with 1, for a serial handler (a model in process).
 """
 
 from __future__ import annotations
@@ -29,20 +33,24 @@ class _Pending(Generic[In, Out]):
 
 
 class ContinuousBatcher(Generic[In, Out]):
-    """Feed items to handle_batch in batches of at most max_batch_size, one batch at a time."""
+    """Feed items to handle_batch in batches of at most max_batch_size, several out at once."""
 
     def __init__(
         self,
         handle_batch: Callable[[Sequence[In]], Awaitable[Sequence[Out]]],
         max_batch_size: int,
         max_queue: int,
+        batches_in_flight: int = 1,
     ) -> None:
         self._handle_batch = handle_batch
         self.max_batch_size = max_batch_size
         self.max_queue = max_queue
+        self.batches_in_flight = batches_in_flight
         self._queue: list[_Pending[In, Out]] = []
         self._wakeup: asyncio.Event | None = None
+        self._slots: asyncio.Semaphore | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._out: set[asyncio.Task[None]] = set()
         self.batches = 0
         self.items = 0
 
@@ -52,6 +60,7 @@ class ContinuousBatcher(Generic[In, Out]):
             raise Overloaded
         if self._worker is None or self._worker.done():
             self._wakeup = asyncio.Event()
+            self._slots = asyncio.Semaphore(self.batches_in_flight)
             self._worker = asyncio.create_task(self._run())
         pending: _Pending[In, Out] = _Pending(item, asyncio.get_running_loop().create_future())
         self._queue.append(pending)
@@ -60,19 +69,32 @@ class ContinuousBatcher(Generic[In, Out]):
         return await pending.future
 
     async def _run(self) -> None:
-        assert self._wakeup is not None
+        assert self._wakeup is not None and self._slots is not None
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue:
+                # a batch is formed when a slot is free: whatever queued until then
+                await self._slots.acquire()
                 batch = self._queue[: self.max_batch_size]
                 del self._queue[: self.max_batch_size]
                 # callers that gave up (timed out, disconnected) need no answer
                 batch = [p for p in batch if not p.future.cancelled()]
-                if batch:
-                    await self._dispatch(batch)
+                if not batch:
+                    self._slots.release()
+                    continue
+                task = asyncio.create_task(self._dispatch(batch))
+                self._out.add(task)
+                task.add_done_callback(self._out.discard)
 
     async def _dispatch(self, batch: list[_Pending[In, Out]]) -> None:
+        assert self._slots is not None
+        try:
+            await self._run_batch(batch)
+        finally:
+            self._slots.release()
+
+    async def _run_batch(self, batch: list[_Pending[In, Out]]) -> None:
         started = time.perf_counter()
         self.batches += 1
         self.items += len(batch)
@@ -88,6 +110,7 @@ class ContinuousBatcher(Generic[In, Out]):
                 pending.future.set_result((result, (started - pending.queued_at) * 1000))
 
     async def close(self) -> None:
-        """Stop the worker task."""
-        if self._worker is not None:
-            self._worker.cancel()
+        """Stop the worker task and the batches still out."""
+        for task in [self._worker, *self._out]:
+            if task is not None:
+                task.cancel()

@@ -97,12 +97,13 @@ class BatchedScoring:
         run_models: RunModels,
         config: Settings,
         observe_batch: Callable[[int], None] = lambda size: None,
+        batches_in_flight: int = 1,
     ) -> None:
         self.store = store
         self.run_models = run_models
         self.timeout_s = config.model_timeout_s
         self.batcher: ContinuousBatcher[str, _Scored] = ContinuousBatcher(
-            self._score_batch, config.max_batch_size, max_queue=config.max_queue
+            self._score_batch, config.max_batch_size, config.max_queue, batches_in_flight
         )
         self.observe_batch = observe_batch  # a batch-size metric, for example
 

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     max_latency_ms: int = Field(
         default=1000, ge=1, description="Batches that would miss it are shed (503)."
     )
+    batches_in_flight: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Shipped entry: batches each worker has out to the model services at "
+        "once; those merge what queues. 1: wait for the batch out before sending the next.",
+    )
     max_in_flight: int = Field(
         default=512,
         ge=1,

@@ -14,9 +14,11 @@ from service.store import FeatureStoreClient
 class BatchingEntry(FeatureStoreClient):
     """Answer predict from batches of concurrent requests; subclasses say how models run."""
 
-    # batches run one at a time, each on one connection; one more for readiness
-    warm_connections = 2
+    # each batch out holds one connection; one more for readiness
+    warm_connections = settings.batches_in_flight + 1
     batch_metric: str
+    # batches out at once: 1 for models in process, which run one batch at a time
+    batches_in_flight = 1
 
     def __init__(self) -> None:
         super().__init__()
@@ -26,7 +28,11 @@ class BatchingEntry(FeatureStoreClient):
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
         )
         self.scoring = BatchedScoring(
-            self.redis, self.model_runner(), settings, observe_batch=batch_size.observe
+            self.redis,
+            self.model_runner(),
+            settings,
+            observe_batch=batch_size.observe,
+            batches_in_flight=self.batches_in_flight,
         )
 
     def model_runner(self) -> RunModels:

@@ -20,6 +20,7 @@ from bentoml.exceptions import BentoMLException, ServiceUnavailable
 
 from scoring.features import Features
 from scoring.pipeline import ModelOverloaded, ModelScores, ModelUnavailable, RunModels
+from scoring.settings import settings
 from service import guard
 from service.batching import BatchingEntry
 from service.models import ModelA, ModelB, ModelInput, call_model
@@ -34,6 +35,9 @@ class Scorer(BatchingEntry):
     model_a = bentoml.depends(ModelA)
     model_b = bentoml.depends(ModelB)
     batch_metric = "scoring_entry_batch_size"
+    # a second batch leaves while the first is out: the model services merge what
+    # queues from every entry worker, instead of each worker waiting its turn
+    batches_in_flight = settings.batches_in_flight
 
     def model_runner(self) -> RunModels:
         return self._run_models

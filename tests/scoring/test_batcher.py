@@ -81,3 +81,29 @@ async def test_callers_that_gave_up_are_left_out_of_the_next_batch() -> None:
     await first
     assert handler.batches == [[0], [2]]
     await batcher.close()
+
+
+async def test_with_two_batches_in_flight_a_second_leaves_while_the_first_is_out() -> None:
+    release = asyncio.Event()
+    started: list[list[int]] = []
+
+    async def handle(items: Sequence[int]) -> list[int]:
+        started.append(list(items))
+        await release.wait()
+        return list(items)
+
+    batcher: ContinuousBatcher[int, int] = ContinuousBatcher(
+        handle, max_batch_size=8, max_queue=100, batches_in_flight=2
+    )
+    first = asyncio.create_task(batcher.submit(1))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(batcher.submit(2))
+    await asyncio.sleep(0.01)
+    third = [asyncio.create_task(batcher.submit(n)) for n in (3, 4)]
+    await asyncio.sleep(0.01)
+    assert started == [[1], [2]]  # the third and fourth wait for a free slot, together
+    release.set()
+    results = await asyncio.gather(first, second, *third)
+    assert [r for r, _ in results] == [1, 2, 3, 4]
+    assert started == [[1], [2], [3, 4]]
+    await batcher.close()

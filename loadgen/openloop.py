@@ -1,0 +1,87 @@
+"""Open-loop load: Poisson arrivals at a set rate, sent on schedule whatever the answers do.
+
+Each process runs one schedule per user at rate / users; the superposition of
+independent Poisson processes is a Poisson process at the total rate. A request
+is launched in its own greenlet at its scheduled time, so a slow answer delays
+nothing; its latency is measured from the scheduled time (free of coordinated
+omission) as well as from the actual send.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import gevent
+import gevent.pool
+
+# the generator is behind its schedule when the 99th percentile of how late it
+# launches requests passes this share of the SLO: its own timer jitter is about
+# 1.5 ms, and on 2 busy cores the OS delays its wake-ups by up to about 20 ms;
+# latency counts from the schedule, so such a delay only makes a target look slower
+LATE_P99_SHARE_OF_SLO = 0.1
+# ... or when it sends less than this share of what its schedule held
+MIN_SENT_SHARE = 0.98
+RATE_MESSAGE = "scoring_rate"  # master -> workers: {"rate": total rate, "users": total users}
+
+
+@dataclass
+class Schedule:
+    """One process's share of the offered rate, and its requests in flight."""
+
+    rate: float = 0.0  # requests/s offered by all processes' users together
+    users: int = 1  # schedules sharing the rate, over all processes
+    in_flight: int = 0
+    greenlets: gevent.pool.Group = field(default_factory=gevent.pool.Group)
+
+    def set_rate(self, rate: float, users: int) -> None:
+        self.rate, self.users = max(rate, 0.0), max(users, 1)
+
+    def run(
+        self,
+        send: Callable[[float], None],
+        rng: random.Random,
+        on_schedule: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Launch send(scheduled_at) at Poisson arrival times, forever (until killed)."""
+        next_at = time.perf_counter()
+        while True:
+            rate = self.rate / self.users
+            if rate <= 0:
+                gevent.sleep(0.05)
+                next_at = time.perf_counter()
+                continue
+            next_at += rng.expovariate(rate)
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                gevent.sleep(delay)
+            on_schedule()
+            self.greenlets.spawn(self._tracked, send, next_at)
+
+    def _tracked(self, send: Callable[[float], None], scheduled_at: float) -> None:
+        self.in_flight += 1
+        try:
+            send(scheduled_at)
+        finally:
+            self.in_flight -= 1
+
+    def stop(self) -> None:
+        self.greenlets.kill(block=False)
+
+
+_SCHEDULES: weakref.WeakKeyDictionary[object, Schedule] = weakref.WeakKeyDictionary()
+
+
+def schedule_for(environment: object) -> Schedule:
+    """The one schedule of a Locust environment (process), made when first asked for."""
+    if environment not in _SCHEDULES:
+        _SCHEDULES[environment] = Schedule()
+    return _SCHEDULES[environment]
+
+
+def lateness_ms(scheduled_at: float) -> float:
+    """How late, in ms, a request is launched after its scheduled time."""
+    return max(0.0, (time.perf_counter() - scheduled_at) * 1000)

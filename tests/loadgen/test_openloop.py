@@ -1,0 +1,88 @@
+"""Open-loop load: the Poisson schedule, the rate sweep, and what an open-loop step reports."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import statistics
+
+import gevent
+import pytest
+
+from loadgen import windows
+from loadgen.openloop import Schedule
+from loadgen.sweep import Sweep
+
+
+def test_the_schedule_sends_poisson_arrivals_at_the_rate_whatever_the_answers_do() -> None:
+    schedule = Schedule()
+    schedule.set_rate(400, users=2)  # this schedule's share: 200/s
+    launched: list[float] = []
+
+    def slow_send(at: float) -> None:
+        launched.append(at)
+        gevent.sleep(0.5)  # answers far slower than arrivals: the schedule does not wait
+
+    runner = gevent.spawn(schedule.run, slow_send, random.Random(7))
+    gevent.sleep(1.0)
+    in_flight = schedule.in_flight
+    runner.kill()
+    schedule.stop()
+    gaps = [b - a for a, b in itertools.pairwise(launched)]
+    assert 160 <= len(launched) <= 240
+    assert in_flight > 50  # open loop: nothing waited for an answer
+    # exponential gaps: the standard deviation is about the mean
+    assert 0.7 < statistics.stdev(gaps) / statistics.mean(gaps) < 1.3
+
+
+def test_the_sweep_rises_until_the_slo_breaks_then_bisects() -> None:
+    sweep, capacity = Sweep(start=25, factor=2, bisections=2), 130.0
+    rates = []
+    while (rate := sweep.next_rate()) is not None:
+        rates.append(rate)
+        sweep.record(rate, rate <= capacity)
+    assert rates[:4] == [25, 50, 100, 200]
+    assert len(rates) == 6  # two points between 100 and 200
+    assert sweep.capacity is not None and 100 <= sweep.capacity <= capacity
+
+
+def test_a_sweep_whose_first_rate_breaks_falls_until_one_holds() -> None:
+    sweep = Sweep(start=100, factor=2, bisections=1)
+    rates = []
+    while (rate := sweep.next_rate()) is not None:
+        rates.append(rate)
+        sweep.record(rate, rate <= 30)
+    assert rates[:3] == [100, 50, 25]
+    assert sweep.capacity == pytest.approx(25)
+
+
+def _window(latencies: list[float], lateness: list[float], ok: int) -> windows.Window:
+    window = windows.Window(started=0.0, ended=2.0)
+    window.scheduled_ms = latencies
+    window.ok_scheduled_ms = latencies[:ok]
+    window.lateness_ms = lateness
+    window.scheduled = len(lateness)
+    window.latencies_ms = latencies
+    return window
+
+
+def test_an_open_loop_step_reports_latency_from_the_schedule_and_goodput() -> None:
+    latencies = [100.0] * 98 + [300.0] * 2
+    step = windows.open_loop([_window(latencies, [1.0] * 100, ok=100)], 50, 250, 0.1)
+    assert step["p50_ms"] == 100 and step["p99_ms"] == 300
+    assert step["goodput_rps"] == pytest.approx(98 / 2)
+    assert step["sent_rps"] == step["scheduled_rps"] == 50
+    assert step["valid"] and not step["meets_slo"]  # p99 300 ms > 250
+    assert step["quantiles_ms"]["0"] == 100 and step["quantiles_ms"]["100"] == 300
+
+
+@pytest.mark.parametrize(
+    ("lateness", "cores", "reason"),
+    [([1.0] * 98 + [40.0] * 2, 0.1, "launch delay"), ([1.0] * 100, 0.95, "cores")],
+)
+def test_a_generator_behind_its_schedule_makes_the_step_invalid(
+    lateness: list[float], cores: float, reason: str
+) -> None:
+    step = windows.open_loop([_window([100.0] * 100, lateness, ok=100)], 50, 250, cores)
+    assert not step["valid"] and not step["meets_slo"]
+    assert reason in (step["invalid_reason"] or "")
