@@ -25,15 +25,24 @@ class Profile:
     ramp_levels: tuple[int, ...]
     low_levels: tuple[int, ...]
     soak_s: float = 0.0
+    # the open-loop sweep: first rate, factor between rates, points of the bisection,
+    # and whether every rung is swept (else the baseline, shipped and edge rungs)
+    sweep_start: float = 25.0
+    sweep_factor: float = 2.0
+    bisections: int = 2
+    sweep_every_rung: bool = False
 
 
 PROFILES = {
-    "quick": Profile("quick", 2, 2, 8, 4, 8, 6, (2, 10, 50, 100, 200, 400, 800), (1, 4)),
+    "quick": Profile("quick", 2, 2, 8, 4, 8, 6, (2, 10, 50, 100, 200, 400), (1, 4)),
     "full": Profile(
         "full", 5, 5, 60, 15, 120, 30, (2, 5, 10, 25, 50, 100, 200, 300, 400, 600, 800),
-        (1, 2, 4), soak_s=600,
+        (1, 2, 4), soak_s=600, sweep_start=10, sweep_factor=1.5, bisections=4,
+        sweep_every_rung=True,
     ),
 }  # fmt: skip
+# the rungs the quick profile sweeps
+QUICK_SWEEP_ROLES = ("baseline", "shipped", "edge")
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,9 @@ def plan(rung: Rung, profile: Profile, users: int) -> list[Experiment]:
         # first, on the fresh server: 1 user, then all users at once
         experiments.append(Experiment("cold", "cold", users, hold_s=profile.low_hold_s))
     experiments.append(Experiment("ladder", "sustained", users, hold_s=profile.ladder_hold_s))
+    if profile.sweep_every_rung or rung.role in QUICK_SWEEP_ROLES:
+        # open loop: the highest Poisson arrival rate that meets the latency SLO
+        experiments.append(Experiment("sweep", "sweep"))
     if rung.headline:
         experiments += [
             Experiment("low", "low", levels=profile.low_levels, hold_s=profile.low_hold_s),
@@ -87,6 +99,8 @@ def estimate_s(experiments: list[Experiment], profile: Profile) -> float:
         hold_s = experiment.hold_s or profile.hold_s
         if experiment.shape == "ramp":
             total += len(experiment.levels) * step_s
+        elif experiment.shape == "sweep":  # about 5 rising points, the bisection, drains
+            total += (5 + profile.bisections) * (step_s + 1)
         elif experiment.shape == "cold":
             total += 2 * (hold_s + profile.warmup_s) + 5
         else:

@@ -54,6 +54,8 @@ class Summary(TypedDict):
     slo: dict[str, float | None]
     rungs: dict[str, RungResult]
     targets: list[Target]
+    sweep_slo_p99_ms: NotRequired[float]  # the open-loop sweep's SLO
+    loadgen_nice: NotRequired[int]  # Locust's niceness: negative, a higher priority
 
 
 def load(path: Path) -> Summary:

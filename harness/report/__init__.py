@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.report import html, markdown, plots
+from harness.report import html, markdown
+from harness.report.plots import PLOTS
+from harness.report.sweep_plots import SWEEP_PLOTS
 from harness.report.targets import check_targets
 from harness.summary import Summary
 
@@ -15,14 +17,21 @@ __all__ = ["check_targets", "render_markdown", "write"]
 TITLE = "comparison report"
 
 
+def shown_plots(summary: Summary) -> list[str]:
+    """The plot files a run's report shows."""
+    return [plot.file for plot in (*PLOTS, *SWEEP_PLOTS) if plot.shown(summary)]
+
+
 def render_markdown(summary: Summary) -> str:
     """The report as Markdown, from the summary alone."""
-    return markdown.render(summary, plots.shown(summary))
+    return markdown.render(summary, shown_plots(summary))
 
 
 def write(summary: Summary, out: Path) -> None:
     """Write plots, report.md and report.html into out."""
-    plots.draw(summary, out)
+    for plot in (*PLOTS, *SWEEP_PLOTS):
+        if plot.shown(summary):
+            plot.draw(summary, out / plot.file)
     text = render_markdown(summary)
     (out / "report.md").write_text(text)
     (out / "report.html").write_text(html.render(text, TITLE))

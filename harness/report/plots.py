@@ -24,7 +24,7 @@ QUANTILES: tuple[tuple[Literal["p50_ms", "p95_ms", "p99_ms"], str], ...] = (
 )  # fmt: skip
 
 
-def _color(summary: Summary, name: str) -> str:
+def color(summary: Summary, name: str) -> str:
     return str(summary["rungs"][name].get("color") or "grey")
 
 
@@ -33,7 +33,7 @@ def _ramps(summary: Summary) -> dict[str, list[Step]]:
             if "ramp" in r["experiments"]}  # fmt: skip
 
 
-def _save(fig: Any, path: Path) -> None:
+def save(fig: Any, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -43,12 +43,12 @@ def ramp(summary: Summary, path: Path) -> None:
     """Throughput, latency and errors against users, every ramped rung."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     for name, steps in _ramps(summary).items():
-        users, color = [s["users"] for s in steps], _color(summary, name)
-        axes[0].plot(users, [s["rps"] for s in steps], "o-", color=color, label=name)
+        users, shade = [s["users"] for s in steps], color(summary, name)
+        axes[0].plot(users, [s["rps"] for s in steps], "o-", color=shade, label=name)
         for q, style in QUANTILES:
-            axes[1].plot(users, [s[q] for s in steps], style, color=color,
+            axes[1].plot(users, [s[q] for s in steps], style, color=shade,
                          label=f"{name} {q[:-3]}")  # fmt: skip
-        axes[2].plot(users, [100 * s["error_rate"] for s in steps], "o-", color=color,
+        axes[2].plot(users, [100 * s["error_rate"] for s in steps], "o-", color=shade,
                      label=name)  # fmt: skip
     for ax, title in zip(axes, ("throughput (rps)", "latency (ms)", "errors (%)"),
                          strict=True):  # fmt: skip
@@ -58,7 +58,7 @@ def ramp(summary: Summary, path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     axes[1].set_yscale("log")
-    _save(fig, path)
+    save(fig, path)
 
 
 def breakdown_bars(summary: Summary, path: Path) -> None:
@@ -75,7 +75,7 @@ def breakdown_bars(summary: Summary, path: Path) -> None:
         ax.set_title(f"{name}: where a request's time goes (mean ms)")
         ax.set_xlabel("concurrent users")
         ax.legend(fontsize=7)
-    _save(fig, path)
+    save(fig, path)
 
 
 def _batched(summary: Summary) -> dict[str, list[Step]]:
@@ -87,13 +87,13 @@ def batch_size(summary: Summary, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, steps in _batched(summary).items():
         ax.plot([s["users"] for s in steps], [s.get("mean_batch_size") or 0 for s in steps],
-                "o-", color=_color(summary, name), label=name)  # fmt: skip
+                "o-", color=color(summary, name), label=name)  # fmt: skip
     ax.set_xscale("log")
     ax.set_xlabel("concurrent users")
     ax.set_ylabel("mean batch size")
     ax.grid(alpha=0.3)
     ax.legend()
-    _save(fig, path)
+    save(fig, path)
 
 
 def ladder(summary: Summary, path: Path) -> None:
@@ -101,14 +101,14 @@ def ladder(summary: Summary, path: Path) -> None:
     steps = ladder_steps(summary)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     names = list(steps)
-    colors = [_color(summary, n) for n in names]
+    colors = [color(summary, n) for n in names]
     axes[0].bar(names, [steps[n]["rps"] for n in names], color=colors)
     axes[0].set_title(f"throughput at {summary['users']} users (rps)")
     axes[1].bar(names, [steps[n]["server_cpu_ms_per_request"] for n in names], color=colors)
     axes[1].set_title("server CPU-ms per request")
     for ax in axes:
         ax.tick_params(axis="x", labelrotation=20)
-    _save(fig, path)
+    save(fig, path)
 
 
 def soak(summary: Summary, path: Path) -> None:
@@ -126,7 +126,7 @@ def soak(summary: Summary, path: Path) -> None:
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    _save(fig, path)
+    save(fig, path)
 
 
 @dataclass(frozen=True)
@@ -145,18 +145,3 @@ PLOTS = (
     Plot("ladder.png", lambda s: bool(ladder_steps(s)), ladder),
     Plot("soak.png", lambda s: bool(soaks(s)), soak),
 )
-
-
-def shown(summary: Summary) -> list[str]:
-    """The plot files a run's report shows."""
-    return [plot.file for plot in PLOTS if plot.shown(summary)]
-
-
-def draw(summary: Summary, out: Path) -> list[str]:
-    """Draw every plot the run has data for into out; return their file names."""
-    files = []
-    for plot in PLOTS:
-        if plot.shown(summary):
-            plot.draw(summary, out / plot.file)
-            files.append(plot.file)
-    return files

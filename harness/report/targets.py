@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from harness.report import capacity
 from harness.summary import Summary, Target, rung_named, step
 from loadgen.probe import rss_growth
 from loadgen.steplog import Step
@@ -28,6 +29,7 @@ def _names(summary: Summary) -> dict[str, object]:
         "main": rung_named(summary, "shipped"),
         "base": rung_named(summary, "baseline"),
         "users": summary["users"],
+        "slo": capacity.slo_ms(summary),
     }
 
 
@@ -93,6 +95,38 @@ def _best_bento_of_bare(summary: Summary, threshold: float) -> Measurement | Non
     return text, share >= threshold
 
 
+def _capacity_ratio(summary: Summary, threshold: float) -> Measurement | None:
+    main, base = rung_named(summary, "shipped"), rung_named(summary, "baseline")
+    if not (main and base) or not {main, base} <= set(capacity.swept(summary)):
+        return None
+    main_cap, base_cap = capacity.capacity(summary, main), capacity.capacity(summary, base)
+    if not main_cap or not base_cap:
+        return f"capacities {main_cap} and {base_cap} rps", False
+    ratio = main_cap / base_cap
+    return f"{main_cap:.0f} vs {base_cap:.0f} rps = {ratio:.2f}x", ratio >= threshold
+
+
+def _generator_kept_up(summary: Summary, threshold: float) -> Measurement | None:
+    points = [(n, s["open_loop"]) for n, steps in capacity.swept(summary).items()
+              for s in steps if s["open_loop"]["valid"]]  # fmt: skip
+    if not points:
+        return None
+    name, worst = max(points, key=lambda p: abs(p[1]["sent_rps"] / p[1]["scheduled_rps"] - 1))
+    gap = worst["sent_rps"] / worst["scheduled_rps"] - 1
+    text = (f"worst {gap:+.1%} ({name} at {worst['offered_rps']:.0f} rps offered) over "
+            f"{len(points)} valid points")  # fmt: skip
+    return text, abs(gap) <= threshold
+
+
+def _prediction(summary: Summary, threshold: float) -> Measurement | None:
+    worst = capacity.worst_gap(summary, ("baseline", "shipped"))
+    if worst is None:
+        return None
+    name, point = worst
+    text = f"worst {point.gap:+.0%} ({name} at {point.offered_rps:.0f} rps)"
+    return text, abs(point.gap) <= threshold
+
+
 CHECKS = (
     Check("{main} >= {threshold:.0f}x {base} throughput at {users} users, zero errors",
           10, _speedup),
@@ -108,6 +142,12 @@ CHECKS = (
           60, _p50_at_one_user("low_after")),
     Check("best BentoML configuration >= {threshold:.0%} of the bare Starlette rung at "
           "{users} users", 0.6, _best_bento_of_bare),
+    Check("{main} carries >= {threshold:.0f}x {base}'s offered rate at p99 <= {slo:.0f} ms "
+          "(open loop)", 8, _capacity_ratio),
+    Check("at every valid sweep point the generator sent within {threshold:.0%} of its "
+          "schedule", 0.02, _generator_kept_up),
+    Check("queueing prediction within {threshold:.0%} of the measured mean latency for {base} "
+          "and {main}, up to 80% of capacity", 0.20, _prediction),
 )  # fmt: skip
 
 

@@ -1,0 +1,165 @@
+"""Capacity under the latency SLO: open-loop sweeps, and the queueing model held against them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from harness.report import queueing
+from harness.summary import Summary, rung_named
+from loadgen.steplog import Step
+
+PREDICTION_TOLERANCE = 0.20
+PREDICTED_UP_TO = 0.8  # of the measured capacity
+DEFAULT_SLO_P99_MS = 250.0
+
+
+def slo_ms(summary: Summary) -> float:
+    return summary.get("sweep_slo_p99_ms", DEFAULT_SLO_P99_MS)
+
+
+def swept(summary: Summary) -> dict[str, list[Step]]:
+    """Each swept rung's points, by offered rate."""
+    return {
+        name: sorted(r["experiments"]["sweep"]["steps"],
+                     key=lambda s: s["open_loop"]["offered_rps"])
+        for name, r in summary["rungs"].items() if "sweep" in r["experiments"]
+    }  # fmt: skip
+
+
+def capacity(summary: Summary, name: str) -> float | None:
+    """The highest offered rate at which the rung met the SLO, or None."""
+    sweep = summary["rungs"][name]["experiments"].get("sweep")
+    return sweep.get("capacity_rps") if sweep else None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    offered_rps: float
+    measured_ms: float
+    predicted_ms: float
+    measured_wait_ms: float  # batch_wait (batched) or time outside the handler (sync)
+    predicted_wait_ms: float
+
+    @property
+    def gap(self) -> float:
+        return self.predicted_ms / self.measured_ms - 1 if self.measured_ms else math.nan
+
+
+def model_of(summary: Summary, name: str) -> queueing.Model | None:
+    rung = summary["rungs"][name]
+    if rung["kind"] != "sync" and not rung.get("batching"):
+        return None
+    steps = swept(summary).get(name, [])
+    return queueing.fit(rung["kind"], rung["workers"], steps, summary["environment"]["cores"])
+
+
+def predictions(summary: Summary, name: str) -> list[Prediction]:
+    """Predicted against measured mean latency at each valid point up to 80% of capacity."""
+    model, cap = model_of(summary, name), capacity(summary, name)
+    if model is None or not cap:
+        return []
+    found = []
+    for s in swept(summary)[name]:
+        loop = s["open_loop"]
+        if not loop["valid"] or loop["offered_rps"] > PREDICTED_UP_TO * cap:
+            continue
+        timing = s.get("server_timing_ms", {})
+        if isinstance(model, queueing.WorkerPool):
+            measured_wait = loop["mean_ms"] - timing.get("total", 0.0)
+        else:
+            measured_wait = timing.get("batch_wait", 0.0)
+        rate = loop["offered_rps"]
+        found.append(Prediction(rate, loop["mean_ms"], model.mean_latency_ms(rate),
+                                measured_wait, model.wait_ms(rate)))  # fmt: skip
+    return found
+
+
+def worst_gap(summary: Summary, roles: tuple[str, ...]) -> tuple[str, Prediction] | None:
+    """The prediction furthest from its measurement among the rungs with these roles."""
+    gaps = [(n, p) for role in roles if (n := rung_named(summary, role))
+            for p in predictions(summary, n) if not math.isnan(p.gap)]  # fmt: skip
+    return max(gaps, key=lambda item: abs(item[1].gap), default=None)
+
+
+def common_rate(summary: Summary) -> float | None:
+    """The highest offered rate that every swept rung measured and met the SLO at."""
+    met = [{s["open_loop"]["offered_rps"] for s in steps if s["open_loop"]["meets_slo"]}
+           for steps in swept(summary).values()]  # fmt: skip
+    shared = set.intersection(*met) if met else set()
+    return max(shared, default=None)
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _at(steps: list[Step], rate: float | None) -> Step | None:
+    return next((s for s in steps if s["open_loop"]["offered_rps"] == rate), None)
+
+
+def headline_rows(summary: Summary) -> list[list[str]]:
+    """Rung, capacity, ratio to the baseline, latency at capacity, closed-loop rps, points."""
+    base = rung_named(summary, "baseline")
+    base_cap = capacity(summary, base) if base else None
+    rows = []
+    for name, steps in swept(summary).items():
+        cap = capacity(summary, name)
+        at = _at(steps, cap)
+        ladder = summary["rungs"][name]["experiments"].get("ladder")
+        closed = ladder["steps"][0]["rps"] if ladder and ladder["steps"] else None
+        valid = sum(s["open_loop"]["valid"] for s in steps)
+        rows.append([
+            f"**{name}**", _fmt(cap), f"{cap / base_cap:.2f}x" if cap and base_cap else "-",
+            f"{_fmt(at['open_loop']['p50_ms'])} / {_fmt(at['open_loop']['p99_ms'])}" if at else "-",
+            _fmt(closed), f"{valid} of {len(steps)}",
+        ])  # fmt: skip
+    return rows
+
+
+def point_rows(steps: list[Step]) -> list[list[str]]:
+    rows = []
+    for s in steps:
+        o = s["open_loop"]
+        errors = ", ".join(f"{k}: {v}" for k, v in s["statuses"].items() if k != "200") or "0"
+        verdict = "meets" if o["meets_slo"] else ("misses" if o["valid"] else "invalid")
+        rows.append([
+            _fmt(o["offered_rps"], 1), _fmt(o["scheduled_rps"]), _fmt(o["sent_rps"]),
+            _fmt(o["p50_ms"]), _fmt(o["p99_ms"]), _fmt(o["p999_ms"]), _fmt(o["mean_ms"]),
+            _fmt(o["goodput_rps"]), errors, _fmt(o["late_p99_ms"], 1),
+            _fmt(s["server_cpu_ms_per_request"], 1), _fmt(s.get("mean_batch_size"), 1),
+            verdict + (f" ({o['invalid_reason']})" if o["invalid_reason"] else ""),
+        ])  # fmt: skip
+    return rows
+
+
+POINT_HEADER = ["offered rps", "scheduled rps", "sent rps", "p50 ms", "p99 ms", "p99.9 ms",
+                "mean ms", "goodput rps", "errors by status", "launch delay p99 ms",
+                "server CPU-ms/req", "mean batch", "SLO"]  # fmt: skip
+
+
+def prediction_rows(summary: Summary, name: str) -> list[list[str]]:
+    return [
+        [_fmt(p.offered_rps, 1), _fmt(p.measured_ms), _fmt(p.predicted_ms),
+         f"{p.gap:+.0%}" + (" (!)" if abs(p.gap) > PREDICTION_TOLERANCE else ""),
+         _fmt(p.measured_wait_ms), _fmt(p.predicted_wait_ms)]
+        for p in predictions(summary, name)
+    ]  # fmt: skip
+
+
+def explain_gaps(summary: Summary, name: str) -> list[str]:
+    """Name the term of the model that a flagged gap comes from, from the measurement."""
+    flagged = [p for p in predictions(summary, name) if abs(p.gap) > PREDICTION_TOLERANCE]
+    if not flagged:
+        return []
+    worst = max(flagged, key=lambda p: abs(p.gap))
+    rest = worst.measured_ms - worst.measured_wait_ms
+    predicted_rest = worst.predicted_ms - worst.predicted_wait_ms
+    wait_gap = worst.measured_wait_ms - worst.predicted_wait_ms
+    term = "the wait" if abs(wait_gap) >= abs(rest - predicted_rest) else "the service time"
+    return [
+        f"- **{name}**: at {worst.offered_rps:.0f} rps the model is {worst.gap:+.0%} off; "
+        f"{term} accounts for most of it (measured wait {worst.measured_wait_ms:.0f} ms against "
+        f"the model's {worst.predicted_wait_ms:.0f} ms; the rest {rest:.0f} ms against "
+        f"{predicted_rest:.0f} ms)."
+    ]
