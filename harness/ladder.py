@@ -81,6 +81,7 @@ RUNGS = (
         f"max_latency_ms={settings.max_latency_ms})",
         "BentoML's adaptive batching in the model services", "#5dade2", 1,
         service="service.per_request:PerRequestScorer", batching=True,
+        env=as_environment(Settings, model_batch_hold="learned"),
     ),
     Rung(
         "async-hop-per-request-continuous", "bento",

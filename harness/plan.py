@@ -93,14 +93,16 @@ def users_after_ramp(experiment: Experiment, ramp: ExperimentResult, floor: int)
 
 def estimate_s(experiments: list[Experiment], profile: Profile) -> float:
     """A rough length of a rung's experiments, for the progress display."""
-    step_s = profile.warmup_s + 2 * profile.window_s + 2
-    total = 10.0  # start and stop
+    # calibrated on the quick profile here: ramp steps often end after two windows,
+    # and a sweep measures about 3 rising points, the bisection, and drains
+    step_s = profile.warmup_s + 1.5 * profile.window_s + 1
+    total = 5.0  # start and stop
     for experiment in experiments:
         hold_s = experiment.hold_s or profile.hold_s
         if experiment.shape == "ramp":
             total += len(experiment.levels) * step_s
-        elif experiment.shape == "sweep":  # about 5 rising points, the bisection, drains
-            total += (5 + profile.bisections) * (step_s + 1)
+        elif experiment.shape == "sweep":
+            total += (3 + profile.bisections) * (step_s + 3)
         elif experiment.shape == "cold":
             total += 2 * (hold_s + profile.warmup_s) + 5
         else:

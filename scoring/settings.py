@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         description="How model services batch: BentoML's adaptive batching, the "
         "continuous batcher, or one request per call.",
     )
+    model_batch_hold: Literal["none", "learned"] = Field(
+        default="none",
+        description="Adaptive model services: 'learned' keeps BentoML's hold of a batch "
+        "against the mean of its past waits; 'none' never holds on purpose "
+        "(service/dispatch.py).",
+    )
     max_batch_size: int = Field(default=128, ge=2)
     max_queue: int = Field(
         default=2048, ge=1, description="Continuous batcher: queued requests before 503."

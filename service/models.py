@@ -16,8 +16,12 @@ from pydantic import BaseModel
 from scoring.batcher import ContinuousBatcher, Overloaded
 from scoring.models import SleepingModel
 from scoring.settings import settings
+from service.dispatch import drop_learned_hold
 
 logger = logging.getLogger(__name__)
+
+if settings.model_batcher == "adaptive" and settings.model_batch_hold == "none":
+    drop_learned_hold()
 
 
 class ModelInput(BaseModel):

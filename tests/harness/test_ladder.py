@@ -25,6 +25,15 @@ def test_the_plan_follows_the_rung_fields() -> None:
     assert sorted(soaked) == ["baseline", "shipped"]
 
 
+def test_the_quick_profile_sweeps_three_rungs_and_the_full_one_every_rung() -> None:
+    def swept(profile: str) -> list[str]:
+        chosen = PROFILES[profile]
+        return [r.role for r in RUNGS if "sweep" in [e.name for e in plan(r, chosen, 200)]]
+
+    assert sorted(swept("quick")) == ["baseline", "edge", "shipped"]
+    assert len(swept("full")) == len(RUNGS)
+
+
 def test_the_estimate_iterates_the_plan() -> None:
     quick = PROFILES["quick"]
     shipped = next(r for r in RUNGS if r.role == "shipped")

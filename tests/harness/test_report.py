@@ -172,3 +172,58 @@ def test_re_rendering_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as stopped:
         rerender([str(tmp_path / "nothing.json")])
     assert stopped.value.code == 2
+
+
+def open_step(rate: float, mean_ms: float, p99_ms: float, server_ms: float) -> Step:
+    s = step(1, rate, mean_ms)
+    s["server_timing_ms"] = {"batch_wait": 20.0, "model": 45.0, "total": server_ms}
+    s["server_cpu_cores"] = 0.1 + rate * 0.001
+    quantiles = {"0": mean_ms / 2, "50": mean_ms, "99": p99_ms, "99.9": p99_ms, "100": p99_ms}
+    s["open_loop"] = {
+        "offered_rps": rate, "scheduled_rps": rate, "sent_rps": rate, "late_p99_ms": 2.0,
+        "mean_ms": mean_ms, "p50_ms": mean_ms, "p99_ms": p99_ms, "p999_ms": p99_ms,
+        "quantiles_ms": quantiles, "goodput_rps": rate if p99_ms <= 250 else rate / 2,
+        "valid": True, "invalid_reason": None, "meets_slo": p99_ms <= 250,
+    }  # fmt: skip
+    return s
+
+
+def swept_summary() -> Summary:
+    data = summary()
+    sweeps = {
+        "sync-seq": [open_step(10, 95, 120, 90), open_step(20, 100, 180, 90),
+                     open_step(40, 150, 400, 90), open_step(28, 110, 240, 90)],
+        "async-runners": [open_step(10, 70, 100, 65), open_step(20, 72, 110, 66),
+                          open_step(40, 75, 120, 66), open_step(80, 80, 140, 67),
+                          open_step(160, 90, 180, 70), open_step(320, 130, 300, 80)],
+        "async-edge": [open_step(10, 60, 90, 55), open_step(20, 62, 95, 56)],
+    }  # fmt: skip
+    for name, steps in sweeps.items():
+        met = [s["open_loop"]["offered_rps"] for s in steps if s["open_loop"]["meets_slo"]]
+        data["rungs"][name]["experiments"]["sweep"] = cast(ExperimentResult, {
+            "shape": "sweep", "steps": steps, "breaking_point": None,
+            "capacity_rps": max(met), "slo_p99_ms": 250.0,
+        })  # fmt: skip
+    data["sweep_slo_p99_ms"] = 250.0
+    return data
+
+
+def test_capacity_under_the_slo_is_judged_and_reported(tmp_path: Path) -> None:
+    data = swept_summary()
+    targets = {t["name"]: t for t in report.check_targets(data)}
+    ratio = next(t for name, t in targets.items() if "offered rate at p99 <= 250 ms" in name)
+    assert ratio["measured"] == "160 vs 28 rps = 5.71x" and ratio["met"] is False
+    sent = next(t for name, t in targets.items() if "sent within 2%" in name)
+    assert sent["met"] is True
+    prediction = next(t for name, t in targets.items() if "queueing prediction" in name)
+    assert prediction["met"] is not None
+    data["targets"] = report.check_targets(data)
+    report.write(data, tmp_path)
+    markdown = (tmp_path / "report.md").read_text()
+    assert "## Capacity under the SLO: p99 <= 250 ms, open loop" in markdown
+    assert "| **async-runners** | 160 | 5.71x | 90 / 180 |" in markdown
+    assert "Latency by percentile at 20.0 rps" in markdown  # the highest rate all three met
+    assert "### Predicted against measured" in markdown
+    for plot in ("latency_vs_load", "goodput", "percentiles", "prediction"):
+        assert (tmp_path / f"{plot}.png").stat().st_size > 0
+        assert f"![{plot}]({plot}.png)" in markdown

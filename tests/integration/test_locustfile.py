@@ -44,3 +44,37 @@ def test_distributed_run_measures_steps_on_the_master(edge_server: Managed, tmp_
     assert step["server_timing_ms"]["model"] > 40
     assert step["server_cpu_ms_per_request"] > 0
     assert step["mean_batch_size"] >= 1
+
+
+def test_arrival_rate_is_open_loop_and_prints_the_scheduled_send_percentiles(
+    target: Managed,
+) -> None:
+    done = _locust(target, "--arrival-rate", "40", "-t", "5s")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    line = next(x for x in done.stdout.splitlines() if "latency from the scheduled send" in x)
+    answers = int(line.split("; ")[-1].split()[0])
+    assert 120 <= answers <= 280  # Poisson arrivals at 40/s for 5 s, one schedule
+    summary = next(x for x in done.stderr.splitlines() if "Aggregated" in x)
+    assert summary.split()[2].startswith("0(")  # every answer validated, none failed
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_sweep_finds_a_capacity_under_the_slo(
+    edge_server: Managed, tmp_path: Path, processes: int
+) -> None:
+    log = tmp_path / "sweep.json"
+    done = _locust(
+        edge_server, "--shape", "sweep", "--sweep-start", "40", "--sweep-factor", "4",
+        "--bisections", "1", "--slo-p99-ms", "250", "--warmup-s", "1", "--window-s", "2",
+        "--step-cap-s", "4", "--step-log", str(log), "--server-pid", str(edge_server.pid),
+        *(["--processes", str(processes)] if processes > 1 else []),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(log.read_text())
+    rates = [s["open_loop"]["offered_rps"] for s in result["steps"]]
+    assert rates[:2] == [40, 160]
+    first = result["steps"][0]["open_loop"]
+    assert first["meets_slo"], first
+    assert abs(first["sent_rps"] / first["scheduled_rps"] - 1) < 0.02
+    assert first["p50_ms"] > 40  # a model sleeps 40-50 ms
+    assert result["capacity_rps"] >= 40
