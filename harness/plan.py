@@ -27,7 +27,7 @@ class Profile:
     soak_s: float = 0.0
     # the open-loop sweep: first rate, factor between rates, points of the bisection,
     # and whether every rung is swept (else the baseline, shipped and edge rungs)
-    sweep_start: float = 25.0
+    sweep_start: float = 12.5
     sweep_factor: float = 2.0
     bisections: int = 2
     sweep_every_rung: bool = False

@@ -126,8 +126,10 @@ def _prediction(summary: Summary, plots: list[str]) -> list[str]:
     modelled = [n for n in capacity.swept(summary) if capacity.predictions(summary, n)]
     if not modelled:
         return []
-    doc = (queueing.__doc__ or "").split("\n\n", 1)[1].replace("\n", " ").strip()
-    lines = ["### Predicted against measured", "", doc, ""]
+    paragraphs = (queueing.__doc__ or "").strip().split("\n\n")[1:]
+    lines = ["### Predicted against measured", ""]
+    for paragraph in paragraphs:
+        lines += [paragraph.replace("\n", " "), ""]
     for name in modelled:
         lines += [f"{name}, up to {capacity.PREDICTED_UP_TO:.0%} of its capacity:", ""]
         lines += table(["offered rps", "measured mean ms", "predicted mean ms", "gap",
