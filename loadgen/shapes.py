@@ -158,8 +158,12 @@ class ExperimentShape(LoadTestShape):
         next_level: Level | None = None
         if "open_loop" in step:
             met = step["open_loop"]["meets_slo"]
-            self.sweep.record(level.rate or 0.0, met)
+            if step["open_loop"]["valid"]:
+                self.sweep.record(level.rate or 0.0, met)
+            else:
+                self.sweep.invalid(level.rate or 0.0)
             self.result["capacity_rps"] = self.sweep.capacity
+            self.result["generator_limit_rps"] = self.sweep.generator_limit
             if not met:
                 self._offer(0.0, level.users)
                 self.drain_started = self.get_run_time()

@@ -68,6 +68,8 @@ class StepLog(TypedDict):
     # the sweep: the highest offered rate that met the SLO, and the SLO
     capacity_rps: NotRequired[float | None]
     slo_p99_ms: NotRequired[float]
+    # where the generator fell behind its schedule twice: capacity is at least capacity_rps
+    generator_limit_rps: NotRequired[float | None]
 
 
 class Drained(TypedDict):

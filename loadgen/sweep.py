@@ -22,9 +22,17 @@ class Sweep:
     bad: float | None = None  # lowest rate that did not
     tried: list[float] = field(default_factory=list)
     bisected: int = 0  # points measured between good and bad
+    # the rate at which the generator could not keep its schedule, twice: the sweep
+    # ends there, and capacity is a lower bound
+    generator_limit: float | None = None
+    _retried: float | None = None
 
     def next_rate(self) -> float | None:
         """The next offered rate, or None when the sweep is done."""
+        if self.generator_limit is not None:
+            return None
+        if self._retried is not None and self._retried not in self.tried:
+            return self._retried  # once more: a burst of OS delay is not a limit
         if self.bad is None:  # rising
             rate = self.start if self.good is None else self.good * self.factor
             return rate if rate <= self.max_rate else None
@@ -34,6 +42,13 @@ class Sweep:
         if self.bisected >= self.bisections:
             return None
         return round(math.sqrt(self.good * self.bad), 1)  # geometric midpoint
+
+    def invalid(self, rate: float) -> None:
+        """Say the generator fell behind its schedule at this rate: retried once, then the end."""
+        if self._retried == rate:
+            self.generator_limit = rate
+        else:
+            self._retried = rate
 
     def record(self, rate: float, met: bool) -> None:
         """Say whether the rate met the SLO."""

@@ -33,6 +33,19 @@ def capacity(summary: Summary, name: str) -> float | None:
     return sweep.get("capacity_rps") if sweep else None
 
 
+def generator_limit(summary: Summary, name: str) -> float | None:
+    """The rate at which the generator fell behind twice, ending the sweep: capacity is at least."""
+    sweep = summary["rungs"][name]["experiments"].get("sweep")
+    return sweep.get("generator_limit_rps") if sweep else None
+
+
+def capacity_text(summary: Summary, name: str) -> str:
+    cap, limit = capacity(summary, name), generator_limit(summary, name)
+    if limit is None:
+        return _fmt(cap)
+    return f">= {_fmt(cap)} (the generator fell behind at {limit:.0f})"
+
+
 @dataclass(frozen=True)
 class Prediction:
     offered_rps: float
@@ -109,8 +122,10 @@ def headline_rows(summary: Summary) -> list[list[str]]:
         ladder = summary["rungs"][name]["experiments"].get("ladder")
         closed = ladder["steps"][0]["rps"] if ladder and ladder["steps"] else None
         valid = sum(s["open_loop"]["valid"] for s in steps)
+        at_least = ">= " if generator_limit(summary, name) else ""
         rows.append([
-            f"**{name}**", _fmt(cap), f"{cap / base_cap:.2f}x" if cap and base_cap else "-",
+            f"**{name}**", capacity_text(summary, name),
+            f"{at_least}{cap / base_cap:.2f}x" if cap and base_cap else "-",
             f"{_fmt(at['open_loop']['p50_ms'])} / {_fmt(at['open_loop']['p99_ms'])}" if at else "-",
             _fmt(closed), f"{valid} of {len(steps)}",
         ])  # fmt: skip

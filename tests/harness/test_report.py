@@ -204,6 +204,7 @@ def swept_summary() -> Summary:
             "shape": "sweep", "steps": steps, "breaking_point": None,
             "capacity_rps": max(met), "slo_p99_ms": 250.0,
         })  # fmt: skip
+    data["rungs"]["async-edge"]["experiments"]["sweep"]["generator_limit_rps"] = 40.0
     data["sweep_slo_p99_ms"] = 250.0
     return data
 
@@ -223,6 +224,7 @@ def test_capacity_under_the_slo_is_judged_and_reported(tmp_path: Path) -> None:
     assert "## Capacity under the SLO: p99 <= 250 ms, open loop" in markdown
     assert "| **async-runners** | 160 | 5.71x | 90 / 180 |" in markdown
     assert "Latency by percentile at 20.0 rps" in markdown  # the highest rate all three met
+    assert "| **async-edge** | >= 20 (the generator fell behind at 40) | >= 0.71x |" in markdown
     assert "### Predicted against measured" in markdown
     for plot in ("latency_vs_load", "goodput", "percentiles", "prediction"):
         assert (tmp_path / f"{plot}.png").stat().st_size > 0

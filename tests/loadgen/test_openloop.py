@@ -56,6 +56,22 @@ def test_a_sweep_whose_first_rate_breaks_falls_until_one_holds() -> None:
     assert sweep.capacity == pytest.approx(25)
 
 
+def test_an_invalid_point_is_measured_again_and_twice_ends_the_sweep() -> None:
+    sweep = Sweep(start=25, factor=2, bisections=2)
+    assert sweep.next_rate() == 25
+    sweep.record(25, True)
+    assert sweep.next_rate() == 50
+    sweep.invalid(50)  # the generator fell behind: once more
+    assert sweep.next_rate() == 50
+    sweep.record(50, True)  # the retry held: the sweep goes on
+    assert sweep.next_rate() == 100
+    sweep.invalid(100)
+    assert sweep.next_rate() == 100
+    sweep.invalid(100)  # twice: the generator is the limit
+    assert sweep.next_rate() is None
+    assert sweep.capacity == 50 and sweep.generator_limit == 100
+
+
 def _window(latencies: list[float], lateness: list[float], ok: int) -> windows.Window:
     window = windows.Window(started=0.0, ended=2.0)
     window.scheduled_ms = latencies
