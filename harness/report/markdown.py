@@ -174,6 +174,8 @@ def _experiments(summary: Summary, name: str) -> list[str]:
     rung = summary["rungs"][name]
     lines = [f"## {name}: the four experiments", "", rung["resources"], ""]
     for exp_name, exp in rung["experiments"].items():
+        if exp.get("shape") == "sweep":  # open loop: its own section
+            continue
         title = exp_name
         if exp_name == "ramp":
             title += (f" (breaking point: {exp['breaking_point']} users, "
