@@ -49,11 +49,12 @@ def test_distributed_run_measures_steps_on_the_master(edge_server: Managed, tmp_
 def test_arrival_rate_is_open_loop_and_prints_the_scheduled_send_percentiles(
     target: Managed,
 ) -> None:
-    done = _locust(target, "--arrival-rate", "40", "-t", "5s")
+    # under every target's capacity (the test's Flask server has 3 workers: about 33/s)
+    done = _locust(target, "--arrival-rate", "15", "-t", "6s")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     line = next(x for x in done.stdout.splitlines() if "latency from the scheduled send" in x)
     answers = int(line.split("; ")[-1].split()[0])
-    assert 120 <= answers <= 280  # Poisson arrivals at 40/s for 5 s, one schedule
+    assert 50 <= answers <= 140  # Poisson arrivals at 15/s for 6 s: 90 expected
     summary = next(x for x in done.stderr.splitlines() if "Aggregated" in x)
     assert summary.split()[2].startswith("0(")  # every answer validated, none failed
 
