@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,9 +22,17 @@ from pathlib import Path
 from typing import cast
 
 from harness import environment, processes, report, summary
-from harness.ladder import RUNGS, Rung, start_rung
+from harness.ladder import BY_NAME, RUNGS, Rung, start_rung
 from harness.load import burst
-from harness.plan import PROFILES, Experiment, Profile, estimate_s, plan, users_after_ramp
+from harness.plan import (
+    PROFILES,
+    Experiment,
+    Profile,
+    Progress,
+    estimate_s,
+    plan,
+    users_after_ramp,
+)
 from harness.store import feature_store
 from harness.summary import ExperimentResult, RungResult, Summary
 from loadgen.steplog import StepLog
@@ -36,19 +45,6 @@ DRAINED_S = 0.3
 # the server, and the OS otherwise delays its wake-ups, so open-loop requests
 # leave late (the sweep marks such steps invalid)
 LOADGEN_NICE = -10 if os.geteuid() == 0 else 0
-
-
-class Progress:
-    """Print what runs and roughly how long is left."""
-
-    def __init__(self, total_s: float) -> None:
-        self.started = time.monotonic()
-        self.total_s = total_s
-
-    def say(self, text: str) -> None:
-        elapsed = time.monotonic() - self.started
-        left = max(self.total_s - elapsed, 0)
-        print(f"[{elapsed:5.0f} s, ~{left:4.0f} s left] {text}", file=sys.stderr, flush=True)
 
 
 def locust_argv(
@@ -162,7 +158,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--gate-error-rate", type=float, default=None,
                         help="SLO: exit 1 when its error rate at --users exceeds this "
                         "(0.01 = 1%%)")  # fmt: skip
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    _refuse_what_cannot_run(parser, args)
+    return args
+
+
+def _refuse_what_cannot_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Stop (exit 2) before anything starts: unknown rungs, gates on a rung left out, dead Redis."""
+    names = [n.strip() for n in args.rungs.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown or not names:
+        parser.error(f"unknown rung(s) {', '.join(unknown) or '(none given)'}; "
+                     f"the rungs are: {', '.join(BY_NAME)}")  # fmt: skip
+    shipped = next(r.name for r in RUNGS if r.role == "shipped")
+    gated = args.gate_p95_ms is not None or args.gate_error_rate is not None
+    if gated and shipped not in names:
+        parser.error(f"--gate-p95-ms and --gate-error-rate judge {shipped}, left out by --rungs")
+    url = os.environ.get("REDIS_URL")
+    if url and not processes.redis_answers(url):
+        parser.error(f"REDIS_URL {features.redacted_url(url)} does not answer; unset it to use "
+                     "a throwaway local redis-server")  # fmt: skip
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # SIGTERM (timeout, a CI cancel, kill) and SIGHUP clean up as Ctrl-C does:
+    # every server is stopped by the block that started it
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def _now() -> str:
@@ -204,6 +225,8 @@ def run(args: argparse.Namespace, argv: list[str] | None, out: Path) -> Summary:
 def main(argv: list[str] | None = None) -> int:
     """Run the comparison and write the report; exit 1 when a checked target is missed."""
     args = parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     out = args.results / _now()
     out.mkdir(parents=True)
     run_summary = run(args, argv, out)

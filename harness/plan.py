@@ -5,6 +5,8 @@ The run (harness.compare) and its time estimate both iterate the same plan.
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass
 
 from harness.ladder import Rung
@@ -108,3 +110,16 @@ def estimate_s(experiments: list[Experiment], profile: Profile) -> float:
         else:
             total += max(len(experiment.levels), 1) * (hold_s + profile.warmup_s) + 2
     return total
+
+
+class Progress:
+    """Print what runs and roughly how long is left."""
+
+    def __init__(self, total_s: float) -> None:
+        self.started = time.monotonic()
+        self.total_s = total_s
+
+    def say(self, text: str) -> None:
+        elapsed = time.monotonic() - self.started
+        left = max(self.total_s - elapsed, 0)
+        print(f"[{elapsed:5.0f} s, ~{left:4.0f} s left] {text}", file=sys.stderr, flush=True)

@@ -92,14 +92,19 @@ def _spawn(
 
 def _wait(managed: Managed, ready: object, timeout_s: float) -> Managed:
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if managed.process.poll() is not None:
-            raise RuntimeError(
-                f"{managed.name} exited with {managed.process.returncode}:\n{managed.log_tail()}"
-            )
-        if callable(ready) and ready():
-            return managed
-        time.sleep(0.2)
+    try:
+        while time.monotonic() < deadline:
+            if managed.process.poll() is not None:
+                raise RuntimeError(
+                    f"{managed.name} exited with {managed.process.returncode}:\n"
+                    f"{managed.log_tail()}"
+                )
+            if callable(ready) and ready():
+                return managed
+            time.sleep(0.2)
+    except BaseException:
+        managed.stop()  # interrupted while starting (Ctrl-C, SIGTERM): nobody else will
+        raise
     managed.stop()
     raise TimeoutError(f"{managed.name} not ready after {timeout_s} s:\n{managed.log_tail()}")
 
