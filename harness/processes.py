@@ -120,6 +120,17 @@ def redis_answers(url: str) -> bool:
         client.close()
 
 
+def redis_pid(url: str) -> int | None:
+    """The process id of the Redis server answering at url, or None when none answers."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    try:
+        return int(client.info("server")["process_id"])
+    except (redis.ConnectionError, redis.TimeoutError):
+        return None
+    finally:
+        client.close()
+
+
 def http_ready(url: str) -> bool:
     """Return True when GET url answers 200."""
     try:
@@ -154,7 +165,14 @@ def start_redis(
     if data_dir is not None:
         argv += ["--dir", str(data_dir), "--dbfilename", "dump.rdb"]
     managed = _spawn(f"redis-{port}", argv, url, log_dir)
-    return _wait(managed, lambda: redis_answers(url), timeout_s)
+    try:
+        # ready when the server answering is this child: another one on the port
+        # (ours then fails to bind) must never be taken for it, and seeded
+        return _wait(managed, lambda: redis_pid(url) == managed.pid, timeout_s)
+    except RuntimeError:
+        if "Address already in use" in managed.log_tail():
+            raise RuntimeError(f"port {port} is in use: another server listens there") from None
+        raise
 
 
 def start_bento(
