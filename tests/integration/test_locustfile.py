@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,46 @@ def test_the_sweep_finds_a_capacity_under_the_slo(
     assert abs(first["sent_rps"] / first["scheduled_rps"] - 1) < 0.02
     assert first["p50_ms"] > 40  # a model sleeps 40-50 ms
     assert result["capacity_rps"] >= 40
+
+
+def _resetting_server() -> tuple[socket.socket, threading.Thread]:
+    """A server that accepts each connection and resets it at once."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener, thread
+
+
+@pytest.mark.parametrize("server", ["dead port", "resets connections"])
+def test_connection_errors_are_recorded_as_failures_with_their_cause(
+    server: str, tmp_path: Path
+) -> None:
+    listener, _ = _resetting_server()
+    port = listener.getsockname()[1]
+    if server == "dead port":
+        listener.close()
+    log = tmp_path / "steps.json"
+    argv = [str(BIN / "locust"), "-f", str(ROOT / "locustfile.py"),
+            "-H", f"http://127.0.0.1:{port}", "--headless", "--only-summary",
+            "--shape", "sustained", "-u", "5", "--hold-s", "2", "--warmup-s", "0.5",
+            "--window-s", "1", "--step-log", str(log)]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    listener.close()
+    step = json.loads(log.read_text())["steps"][0]
+    assert step["requests"] > 0
+    assert step["failures"] == step["requests"]  # every one counted, none lost
+    assert step["statuses"] == {"0": step["requests"]}
+    assert "TypeError" not in done.stderr
+    assert "connection error" in done.stdout + done.stderr
