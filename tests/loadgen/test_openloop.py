@@ -24,13 +24,13 @@ def test_the_schedule_sends_poisson_arrivals_at_the_rate_whatever_the_answers_do
         gevent.sleep(0.5)  # answers far slower than arrivals: the schedule does not wait
 
     runner = gevent.spawn(schedule.run, slow_send, random.Random(7))
-    gevent.sleep(1.0)
+    gevent.sleep(0.5)
     in_flight = schedule.in_flight
     runner.kill()
     schedule.stop()
     gaps = [b - a for a, b in itertools.pairwise(launched)]
-    assert 160 <= len(launched) <= 240
-    assert in_flight > 50  # open loop: nothing waited for an answer
+    assert 70 <= len(launched) <= 130  # 100 expected
+    assert in_flight > 40  # open loop: nothing waited for an answer
     # exponential gaps: the standard deviation is about the mean
     assert 0.7 < statistics.stdev(gaps) / statistics.mean(gaps) < 1.3
 
