@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from loadgen.windows import percentile
+from loadgen.windows import percentiles
 from scoring import contract, features
 from scoring.answers import scores_for
 
@@ -84,8 +84,9 @@ def describe(answers: list[Answer]) -> str:
     lines = [f"{count:6d}  {outcome}" for outcome, count in outcomes.most_common()]
     lines.append(f"wrong scores: {wrong}")
     lines.append(
-        f"seconds to answer: median {percentile(seconds, 50):.2f}, "
-        f"p99 {percentile(seconds, 99):.2f}, max {max(seconds):.2f}"
+        "seconds to answer: median {:.2f}, p99 {:.2f}, max {:.2f}".format(
+            *percentiles(seconds, [50, 99, 100])
+        )
     )
     return "\n".join(lines)
 

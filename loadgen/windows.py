@@ -135,13 +135,17 @@ def recorder_for(environment: object) -> Recorder:
     return _RECORDERS[environment]
 
 
+def percentiles(values: list[float], qs: list[float]) -> list[float]:
+    """Return the qs-th percentiles (0-100) by nearest rank, sorting once; NaN for no values."""
+    if not values:
+        return [math.nan] * len(qs)
+    ordered = sorted(values)
+    return [ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1] for q in qs]
+
+
 def percentile(values: list[float], q: float) -> float:
     """Return the q-th percentile (0-100) by nearest rank; NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[rank - 1]
+    return percentiles(values, [q])[0]
 
 
 def is_stable(windows: list[Window], tolerance: float = STABLE_TOLERANCE) -> bool:
@@ -165,15 +169,16 @@ def summarize(users: int, windows: list[Window]) -> Measured:
     duration = sum(w.ended - w.started for w in windows)
     count = len(latencies)
     failures = sum(w.failures for w in windows)
+    p50, p95, p99 = percentiles(latencies, [50, 95, 99])
     return Measured(
         users=users,
         duration_s=round(duration, 2),
         requests=count,
         rps=count / duration if duration else 0.0,
         mean_ms=sum(latencies) / count if count else math.nan,
-        p50_ms=percentile(latencies, 50),
-        p95_ms=percentile(latencies, 95),
-        p99_ms=percentile(latencies, 99),
+        p50_ms=p50,
+        p95_ms=p95,
+        p99_ms=p99,
         failures=failures,
         error_rate=failures / count if count else 0.0,
         statuses={str(k): v for k, v in sorted(statuses.items())},
@@ -226,17 +231,17 @@ def open_loop(
     elif loadgen_cpu_cores > MAX_LOADGEN_CORES:
         reason = f"the load generator used {loadgen_cpu_cores:.2f} cores"
     errors = len(scheduled_ms) - len(ok_ms)
-    p99 = percentile(scheduled_ms, 99)
+    p50, p99, p999, *spectrum = percentiles(scheduled_ms, [50, 99, 99.9, *QUANTILES])
     return OpenLoop(
         offered_rps=offered_rps,
         scheduled_rps=scheduled / duration,
         sent_rps=len(lateness) / duration,
         late_p99_ms=late_p99,
         mean_ms=sum(scheduled_ms) / len(scheduled_ms) if scheduled_ms else math.nan,
-        p50_ms=percentile(scheduled_ms, 50),
+        p50_ms=p50,
         p99_ms=p99,
-        p999_ms=percentile(scheduled_ms, 99.9),
-        quantiles_ms={str(q): percentile(scheduled_ms, q) for q in QUANTILES},
+        p999_ms=p999,
+        quantiles_ms={str(q): ms for q, ms in zip(QUANTILES, spectrum, strict=True)},
         goodput_rps=sum(1 for ms in ok_ms if ms <= slo_p99_ms) / duration,
         valid=reason is None,
         invalid_reason=reason,
