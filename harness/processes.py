@@ -12,14 +12,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+T = TypeVar("T")
 REDIS_INSTALL_HINT = (
     "redis-server is not installed. On Debian/Ubuntu: sudo apt-get install -y redis-server "
     "(scripts/bootstrap.sh does it when run as root), or set REDIS_URL to a running server."
@@ -109,26 +111,25 @@ def _wait(managed: Managed, ready: object, timeout_s: float) -> Managed:
     raise TimeoutError(f"{managed.name} not ready after {timeout_s} s:\n{managed.log_tail()}")
 
 
-def redis_answers(url: str) -> bool:
-    """Return True when a Redis server at url answers PING."""
+def _ask_redis(url: str, ask: Callable[[redis.Redis], T]) -> T | None:
+    """Ask the Redis server at url on a short-lived client; None when none answers."""
     client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
     try:
-        return bool(client.ping())
-    except (redis.ConnectionError, redis.TimeoutError):
-        return False
-    finally:
-        client.close()
-
-
-def redis_pid(url: str) -> int | None:
-    """The process id of the Redis server answering at url, or None when none answers."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-    try:
-        return int(client.info("server")["process_id"])
+        return ask(client)
     except (redis.ConnectionError, redis.TimeoutError):
         return None
     finally:
         client.close()
+
+
+def redis_answers(url: str) -> bool:
+    """Return True when a Redis server at url answers PING (any server, INFO or not)."""
+    return bool(_ask_redis(url, lambda client: client.ping()))
+
+
+def redis_pid(url: str) -> int | None:
+    """The process id of the Redis server answering at url, or None when none answers."""
+    return _ask_redis(url, lambda client: int(client.info("server")["process_id"]))
 
 
 def http_ready(url: str) -> bool:
