@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from harness.report import queueing
+from harness.report.text import fmt
 from harness.summary import Summary, rung_named
 from loadgen.steplog import Step
 
@@ -42,8 +43,8 @@ def generator_limit(summary: Summary, name: str) -> float | None:
 def capacity_text(summary: Summary, name: str) -> str:
     cap, limit = capacity(summary, name), generator_limit(summary, name)
     if limit is None:
-        return _fmt(cap)
-    return f">= {_fmt(cap)} (the generator fell behind at {limit:.0f})"
+        return fmt(cap)
+    return f">= {fmt(cap)} (the generator fell behind at {limit:.0f})"
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,6 @@ def common_rate(summary: Summary) -> float | None:
     return max(shared, default=None)
 
 
-def _fmt(value: float | None, digits: int = 0) -> str:
-    return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
-
-
 def _at(steps: list[Step], rate: float | None) -> Step | None:
     return next((s for s in steps if s["open_loop"]["offered_rps"] == rate), None)
 
@@ -126,8 +123,8 @@ def headline_rows(summary: Summary) -> list[list[str]]:
         rows.append([
             f"**{name}**", capacity_text(summary, name),
             f"{at_least}{cap / base_cap:.2f}x" if cap and base_cap else "-",
-            f"{_fmt(at['open_loop']['p50_ms'])} / {_fmt(at['open_loop']['p99_ms'])}" if at else "-",
-            _fmt(closed), f"{valid} of {len(steps)}",
+            f"{fmt(at['open_loop']['p50_ms'])} / {fmt(at['open_loop']['p99_ms'])}" if at else "-",
+            fmt(closed), f"{valid} of {len(steps)}",
         ])  # fmt: skip
     return rows
 
@@ -139,10 +136,10 @@ def point_rows(steps: list[Step]) -> list[list[str]]:
         errors = ", ".join(f"{k}: {v}" for k, v in s["statuses"].items() if k != "200") or "0"
         verdict = "meets" if o["meets_slo"] else ("misses" if o["valid"] else "invalid")
         rows.append([
-            _fmt(o["offered_rps"], 1), _fmt(o["scheduled_rps"]), _fmt(o["sent_rps"]),
-            _fmt(o["p50_ms"]), _fmt(o["p99_ms"]), _fmt(o["p999_ms"]), _fmt(o["mean_ms"]),
-            _fmt(o["goodput_rps"]), errors, _fmt(o["late_p99_ms"], 1),
-            _fmt(s["server_cpu_ms_per_request"], 1), _fmt(s.get("mean_batch_size"), 1),
+            fmt(o["offered_rps"], 1), fmt(o["scheduled_rps"]), fmt(o["sent_rps"]),
+            fmt(o["p50_ms"]), fmt(o["p99_ms"]), fmt(o["p999_ms"]), fmt(o["mean_ms"]),
+            fmt(o["goodput_rps"]), errors, fmt(o["late_p99_ms"], 1),
+            fmt(s["server_cpu_ms_per_request"], 1), fmt(s.get("mean_batch_size"), 1),
             verdict + (f" ({o['invalid_reason']})" if o["invalid_reason"] else ""),
         ])  # fmt: skip
     return rows
@@ -155,9 +152,9 @@ POINT_HEADER = ["offered rps", "scheduled rps", "sent rps", "p50 ms", "p99 ms", 
 
 def prediction_rows(summary: Summary, name: str) -> list[list[str]]:
     return [
-        [_fmt(p.offered_rps, 1), _fmt(p.measured_ms), _fmt(p.predicted_ms),
+        [fmt(p.offered_rps, 1), fmt(p.measured_ms), fmt(p.predicted_ms),
          f"{p.gap:+.0%}" + (" (!)" if abs(p.gap) > PREDICTION_TOLERANCE else ""),
-         _fmt(p.measured_wait_ms), _fmt(p.predicted_wait_ms)]
+         fmt(p.measured_wait_ms), fmt(p.predicted_wait_ms)]
         for p in predictions(summary, name)
     ]  # fmt: skip
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from harness.report import capacity, queueing
 from harness.report.explain import LITTLE_TOLERANCE, breakdown, explain, little
+from harness.report.text import fmt, table
 from harness.summary import Summary, rung_named, step
 from loadgen.steplog import Step
 from scoring.timing import PARTS
@@ -42,21 +41,6 @@ PATHOLOGY_TEXT = (
     "server that had served nothing before (cold: 1 user, then all at once) and at 1 "
     "user right after its heavy runs (low_after):"
 )
-
-
-def fmt(value: Any, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and value != value):  # None or NaN
-        return "-"
-    return f"{value:.{digits}f}" if isinstance(value, float | int) else str(value)
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return [
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-        *("| " + " | ".join(row) + " |" for row in rows),
-        "",
-    ]
 
 
 def step_rows(steps: list[Step]) -> list[list[str]]:
