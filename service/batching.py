@@ -14,14 +14,14 @@ from service.store import FeatureStoreClient
 class BatchingEntry(FeatureStoreClient):
     """Answer predict from batches of concurrent requests; subclasses say how models run."""
 
-    # each batch out holds one connection; one more for readiness
-    warm_connections = settings.batches_in_flight + 1
     batch_metric: str
     # batches out at once: 1 for models in process, which run one batch at a time
     batches_in_flight = 1
 
     def __init__(self) -> None:
         super().__init__()
+        # each batch out holds one connection; one more for readiness
+        self.warm_connections = self.batches_in_flight + 1
         batch_size = bentoml.metrics.Histogram(
             name=self.batch_metric,
             documentation="Requests per batch formed by the entry service.",

@@ -16,7 +16,7 @@ from harness.load import Answer, burst
 from harness.processes import Managed, http_ready, running, start_bento, start_redis, start_sync
 from scoring import contract
 from scoring.answers import scores_for
-from service.batching import BatchingEntry
+from scoring.settings import settings
 from tests.servers import seed_store
 
 pytestmark = pytest.mark.integration
@@ -53,11 +53,11 @@ def test_the_entry_opens_its_redis_connections_at_startup(
 ) -> None:
     _, store = fresh_bento
     clients = redis.Redis.from_url(store.url).info("clients")["connected_clients"]
-    # batches run one at a time per worker, each on one connection, and one for
+    # each batch a worker may have out holds one connection, and one more for
     # readiness: a few connections, opened before the first request, not one per
     # request; ready means one worker is, the other may still be starting, and a
     # readiness probe may open one more
-    per_worker = BatchingEntry.warm_connections
+    per_worker = settings.batches_in_flight + 1  # the shipped Scorer's batches out
     assert per_worker <= clients - 1 <= SHIPPED_ENTRY_WORKERS * (per_worker + 1), clients
 
 
