@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.report import html, markdown
-from harness.report.plots import PLOTS
+from harness.report.plots import PLOTS, Plot
 from harness.report.sweep_plots import SWEEP_PLOTS
 from harness.report.targets import check_targets
 from harness.summary import Summary
@@ -17,9 +17,13 @@ __all__ = ["check_targets", "render_markdown", "write"]
 TITLE = "comparison report"
 
 
+def _shown(summary: Summary) -> list[Plot]:
+    return [plot for plot in (*PLOTS, *SWEEP_PLOTS) if plot.shown(summary)]
+
+
 def shown_plots(summary: Summary) -> list[str]:
     """The plot files a run's report shows."""
-    return [plot.file for plot in (*PLOTS, *SWEEP_PLOTS) if plot.shown(summary)]
+    return [plot.file for plot in _shown(summary)]
 
 
 def render_markdown(summary: Summary) -> str:
@@ -29,9 +33,9 @@ def render_markdown(summary: Summary) -> str:
 
 def write(summary: Summary, out: Path) -> None:
     """Write plots, report.md and report.html into out."""
-    for plot in (*PLOTS, *SWEEP_PLOTS):
-        if plot.shown(summary):
-            plot.draw(summary, out / plot.file)
-    text = render_markdown(summary)
+    shown = _shown(summary)
+    for plot in shown:
+        plot.draw(summary, out / plot.file)
+    text = markdown.render(summary, [plot.file for plot in shown])
     (out / "report.md").write_text(text)
     (out / "report.html").write_text(html.render(text, TITLE))
