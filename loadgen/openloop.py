@@ -4,11 +4,13 @@ Each process runs one schedule per user at rate / users; the superposition of
 independent Poisson processes is a Poisson process at the total rate. A request
 is launched in its own greenlet at its scheduled time, so a slow answer delays
 nothing; its latency is measured from the scheduled time (free of coordinated
-omission) as well as from the actual send.
+omission) as well as from the actual send. summarize() reduces an open-loop
+step: how faithfully the schedule was kept, latency from it, goodput.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
 import weakref
@@ -17,6 +19,9 @@ from dataclasses import dataclass, field
 
 import gevent
 import gevent.pool
+
+from loadgen.steplog import OpenLoop
+from loadgen.windows import MAX_ERROR_RATE, Window, percentile, percentiles
 
 # the generator is behind its schedule when the 99th percentile of how late it
 # launches requests passes this share of the SLO: its own timer jitter is about
@@ -85,3 +90,50 @@ def schedule_for(environment: object) -> Schedule:
 def lateness_ms(scheduled_at: float) -> float:
     """How late, in ms, a request is launched after its scheduled time."""
     return max(0.0, (time.perf_counter() - scheduled_at) * 1000)
+
+
+# percentiles of the latency-distribution plot: halving the rest each time, to 99.9
+QUANTILES = (0, 50, 75, 87.5, 93.75, 96.875, 98.4375, 99, 99.5, 99.9, 100)
+# the generator is behind its schedule past this much of a core, too
+MAX_LOADGEN_CORES = 0.9
+
+
+def summarize(
+    windows: list[Window], offered_rps: float, slo_p99_ms: float, loadgen_cpu_cores: float
+) -> OpenLoop:
+    """Reduce an open-loop step's windows: fidelity of the schedule, latency from it, goodput."""
+    duration = max(sum(w.ended - w.started for w in windows), 1e-9)
+    scheduled_ms = [ms for w in windows for ms in w.scheduled_ms]
+    ok_ms = [ms for w in windows for ms in w.ok_scheduled_ms]
+    scheduled = sum(w.scheduled for w in windows)
+    lateness = [ms for w in windows for ms in w.lateness_ms]
+    late_p99 = percentile(lateness, 99) if lateness else 0.0
+    reason = None
+    if late_p99 > LATE_P99_SHARE_OF_SLO * slo_p99_ms:
+        reason = (
+            f"p99 of the launch delay {late_p99:.0f} ms > {LATE_P99_SHARE_OF_SLO:.0%} of the SLO"
+        )
+    elif len(lateness) < MIN_SENT_SHARE * scheduled:
+        reason = f"sent {len(lateness)} of the {scheduled} requests scheduled"
+    elif loadgen_cpu_cores > MAX_LOADGEN_CORES:
+        reason = f"the load generator used {loadgen_cpu_cores:.2f} cores"
+    errors = len(scheduled_ms) - len(ok_ms)
+    p50, p99, p999, *spectrum = percentiles(scheduled_ms, [50, 99, 99.9, *QUANTILES])
+    return OpenLoop(
+        offered_rps=offered_rps,
+        scheduled_rps=scheduled / duration,
+        sent_rps=len(lateness) / duration,
+        late_p99_ms=late_p99,
+        mean_ms=sum(scheduled_ms) / len(scheduled_ms) if scheduled_ms else math.nan,
+        p50_ms=p50,
+        p99_ms=p99,
+        p999_ms=p999,
+        quantiles_ms={str(q): ms for q, ms in zip(QUANTILES, spectrum, strict=True)},
+        goodput_rps=sum(1 for ms in ok_ms if ms <= slo_p99_ms) / duration,
+        valid=reason is None,
+        invalid_reason=reason,
+        meets_slo=reason is None
+        and bool(scheduled_ms)
+        and p99 <= slo_p99_ms
+        and errors <= MAX_ERROR_RATE * len(scheduled_ms),
+    )

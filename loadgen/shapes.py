@@ -14,7 +14,7 @@ from typing import Any, cast
 from locust import LoadTestShape
 from locust.runners import MasterRunner
 
-from loadgen import probe, windows
+from loadgen import openloop, probe, windows
 from loadgen.openloop import RATE_MESSAGE, schedule_for
 from loadgen.steplog import Step, StepLog
 from loadgen.sweep import Sweep
@@ -185,7 +185,7 @@ class ExperimentShape(LoadTestShape):
         use = probe.resource_use(self.samples[0], self.samples[-1], measured["requests"])
         step = cast(Step, {**measured, **use, "rss_mb_by_process": probe.rss_series(self.samples)})
         if level.rate is not None:
-            step["open_loop"] = windows.open_loop(
+            step["open_loop"] = openloop.summarize(
                 self.windows, level.rate, self.options.slo_p99_ms, use["loadgen_cpu_cores"]
             )
         return step

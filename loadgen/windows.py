@@ -8,8 +8,7 @@ import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 
-from loadgen.openloop import LATE_P99_SHARE_OF_SLO, MIN_SENT_SHARE
-from loadgen.steplog import Drained, Measured, OpenLoop, Step
+from loadgen.steplog import Drained, Measured, Step
 from scoring.timing import parse_server_timing
 
 # a ramp step ends when two windows agree within this, and breaks on these
@@ -203,50 +202,3 @@ def breaking_reason(
         gain = current["rps"] / max(previous["rps"], 1e-9) - 1
         return f"throughput gained {gain:+.2%} (< {min_gain:.0%}) over {previous['users']} users"
     return None
-
-
-# percentiles of the latency-distribution plot: halving the rest each time, to 99.9
-QUANTILES = (0, 50, 75, 87.5, 93.75, 96.875, 98.4375, 99, 99.5, 99.9, 100)
-# the generator is behind its schedule past this much of a core, too
-MAX_LOADGEN_CORES = 0.9
-
-
-def open_loop(
-    windows: list[Window], offered_rps: float, slo_p99_ms: float, loadgen_cpu_cores: float
-) -> OpenLoop:
-    """Reduce an open-loop step's windows: fidelity of the schedule, latency from it, goodput."""
-    duration = max(sum(w.ended - w.started for w in windows), 1e-9)
-    scheduled_ms = [ms for w in windows for ms in w.scheduled_ms]
-    ok_ms = [ms for w in windows for ms in w.ok_scheduled_ms]
-    scheduled = sum(w.scheduled for w in windows)
-    lateness = [ms for w in windows for ms in w.lateness_ms]
-    late_p99 = percentile(lateness, 99) if lateness else 0.0
-    reason = None
-    if late_p99 > LATE_P99_SHARE_OF_SLO * slo_p99_ms:
-        reason = (
-            f"p99 of the launch delay {late_p99:.0f} ms > {LATE_P99_SHARE_OF_SLO:.0%} of the SLO"
-        )
-    elif len(lateness) < MIN_SENT_SHARE * scheduled:
-        reason = f"sent {len(lateness)} of the {scheduled} requests scheduled"
-    elif loadgen_cpu_cores > MAX_LOADGEN_CORES:
-        reason = f"the load generator used {loadgen_cpu_cores:.2f} cores"
-    errors = len(scheduled_ms) - len(ok_ms)
-    p50, p99, p999, *spectrum = percentiles(scheduled_ms, [50, 99, 99.9, *QUANTILES])
-    return OpenLoop(
-        offered_rps=offered_rps,
-        scheduled_rps=scheduled / duration,
-        sent_rps=len(lateness) / duration,
-        late_p99_ms=late_p99,
-        mean_ms=sum(scheduled_ms) / len(scheduled_ms) if scheduled_ms else math.nan,
-        p50_ms=p50,
-        p99_ms=p99,
-        p999_ms=p999,
-        quantiles_ms={str(q): ms for q, ms in zip(QUANTILES, spectrum, strict=True)},
-        goodput_rps=sum(1 for ms in ok_ms if ms <= slo_p99_ms) / duration,
-        valid=reason is None,
-        invalid_reason=reason,
-        meets_slo=reason is None
-        and bool(scheduled_ms)
-        and p99 <= slo_p99_ms
-        and errors <= MAX_ERROR_RATE * len(scheduled_ms),
-    )

@@ -9,7 +9,7 @@ import statistics
 import gevent
 import pytest
 
-from loadgen import windows
+from loadgen import openloop, windows
 from loadgen.openloop import Schedule
 from loadgen.sweep import Sweep
 
@@ -84,7 +84,7 @@ def _window(latencies: list[float], lateness: list[float], ok: int) -> windows.W
 
 def test_an_open_loop_step_reports_latency_from_the_schedule_and_goodput() -> None:
     latencies = [100.0] * 98 + [300.0] * 2
-    step = windows.open_loop([_window(latencies, [1.0] * 100, ok=100)], 50, 250, 0.1)
+    step = openloop.summarize([_window(latencies, [1.0] * 100, ok=100)], 50, 250, 0.1)
     assert step["p50_ms"] == 100 and step["p99_ms"] == 300
     assert step["goodput_rps"] == pytest.approx(98 / 2)
     assert step["sent_rps"] == step["scheduled_rps"] == 50
@@ -99,6 +99,6 @@ def test_an_open_loop_step_reports_latency_from_the_schedule_and_goodput() -> No
 def test_a_generator_behind_its_schedule_makes_the_step_invalid(
     lateness: list[float], cores: float, reason: str
 ) -> None:
-    step = windows.open_loop([_window([100.0] * 100, lateness, ok=100)], 50, 250, cores)
+    step = openloop.summarize([_window([100.0] * 100, lateness, ok=100)], 50, 250, cores)
     assert not step["valid"] and not step["meets_slo"]
     assert reason in (step["invalid_reason"] or "")
