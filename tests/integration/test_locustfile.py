@@ -71,6 +71,9 @@ def test_the_sweep_finds_a_capacity_under_the_slo(
         edge_server, "--shape", "sweep", "--sweep-start", "40", "--sweep-factor", "4",
         "--bisections", "1", "--slo-p99-ms", "250", "--warmup-s", "1", "--window-s", "2",
         "--step-cap-s", "4", "--step-log", str(log), "--server-pid", str(edge_server.pid),
+        # a rate past capacity may be shed (503): a sweep finds its limit that way, so
+        # failed requests alone do not fail the run; a crash still exits non-zero
+        "--exit-code-on-error", "0",
         *(["--processes", str(processes)] if processes > 1 else []),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
