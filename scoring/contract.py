@@ -26,6 +26,9 @@ MODEL_UNAVAILABLE = "model service unavailable"
 MODEL_TIMEOUT = "model call timed out"
 METHOD_NOT_ALLOWED = "method not allowed: use POST"
 UNSUPPORTED_MEDIA_TYPE = "Content-Type must be application/json"
+# a stored vector that cannot be scored: the server's data is wrong, not the
+# request, and a retry gets the same answer (no Retry-After)
+BAD_FEATURES_STATUS = 500
 # seconds a client should wait before retrying a 503
 RETRY_AFTER_S = 1
 
@@ -127,6 +130,7 @@ def openapi_document() -> dict[str, Any]:
             (405, "method not allowed"),
             (413, "body too large"),
             (415, "not JSON"),
+            (500, "the entity's stored features cannot be scored (named in the message)"),
             (503, "feature store or models unavailable, or overloaded"),
             (504, "model call timed out"),
         )

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import math
 import struct
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,9 +24,45 @@ from redis.retry import Retry
 
 from scoring.settings import Settings, settings
 
+logger = logging.getLogger(__name__)
+
 KEY_PREFIX = "features:"
 META_KEY = "features-meta"
 Features = list[float]
+
+
+class BadFeatures(ValueError):
+    """A stored vector that cannot be scored: its request fails, the rest of its batch does not."""
+
+    def __init__(self, entity_id: str, problem: str) -> None:
+        super().__init__(f"bad features for entity_id {entity_id!r}: {problem}")
+        self.entity_id = entity_id
+        _bad_log.warn(entity_id, str(self))
+
+
+class _OncePerEntity:
+    """Log one line per bad entity per interval, no traceback, in bounded memory."""
+
+    def __init__(self, interval_s: float = 60.0, remembered: int = 10_000) -> None:
+        self.interval_s = interval_s
+        self.remembered = remembered
+        self._last: OrderedDict[str, float] = OrderedDict()
+
+    def warn(self, entity_id: str, message: str) -> None:
+        now = time.monotonic()
+        last = self._last.get(entity_id)
+        if last is not None and now - last < self.interval_s:
+            return
+        self._last[entity_id] = now
+        self._last.move_to_end(entity_id)
+        while len(self._last) > self.remembered:
+            self._last.popitem(last=False)
+        logger.warning("%s (logged once per entity per %.0f s)", message, self.interval_s)
+
+
+_bad_log = _OncePerEntity()
+# per-item result of a batched read: a vector, None when unknown, or what is wrong with it
+Fetched = Features | None | BadFeatures
 
 
 def feature_key(entity_id: str) -> str:
@@ -58,12 +98,22 @@ def decode_features(raw: bytes) -> Features:
     return list(struct.unpack(f"<{len(raw) // 4}f", raw))
 
 
-def _decoded(raw: bytes | str | None) -> Features | None:
-    if raw is None:
-        return None
+def checked_features(entity_id: str, raw: bytes | str, dim: int) -> Features:
+    """Decode a stored vector, or raise BadFeatures saying why it cannot be scored."""
     if isinstance(raw, str):  # a client built with decode_responses=True
         raise TypeError("feature store clients must not decode responses")
-    return decode_features(raw)
+    if len(raw) != 4 * dim:
+        raise BadFeatures(entity_id, f"{len(raw)} bytes stored, {4 * dim} expected ({dim} float32)")
+    vector = decode_features(raw)
+    for position, value in enumerate(vector):
+        if not math.isfinite(value):
+            raise BadFeatures(entity_id, f"feature {position} is {value}")
+    return vector
+
+
+def _wrong_type(entity_id: str, redis_type: bytes | str) -> BadFeatures:
+    name = redis_type.decode() if isinstance(redis_type, bytes) else redis_type
+    return BadFeatures(entity_id, f"stored as a Redis {name}, not a string")
 
 
 def seed(client: redis.Redis, count: int, dim: int, chunk: int = 5_000) -> int:
@@ -92,21 +142,51 @@ def seeded_entities(client: redis.Redis) -> int:
 
 
 def fetch_features(client: redis.Redis, entity_id: str) -> Features | None:
-    """Return one entity's features, or None when it is unknown."""
-    return _decoded(client.get(feature_key(entity_id)))
+    """Return one entity's features, None when it is unknown; BadFeatures when unusable."""
+    key = feature_key(entity_id)
+    try:
+        raw = client.get(key)
+    except redis.ResponseError as exc:
+        if not str(exc).startswith("WRONGTYPE"):
+            raise
+        raise _wrong_type(entity_id, client.type(key)) from None
+    return None if raw is None else checked_features(entity_id, raw, settings.feature_dim)
 
 
 async def fetch_features_async(client: aredis.Redis, entity_id: str) -> Features | None:
-    """Return one entity's features, or None when it is unknown."""
-    return _decoded(await client.get(feature_key(entity_id)))
+    """Return one entity's features, None when it is unknown; BadFeatures when unusable."""
+    fetched = (await fetch_many_async(client, [entity_id]))[0]
+    if isinstance(fetched, BadFeatures):
+        raise fetched
+    return fetched
 
 
-async def fetch_many_async(
-    client: aredis.Redis, entity_ids: Sequence[str]
-) -> list[Features | None]:
-    """Return features for many entities in one MGET, None where unknown."""
+async def fetch_many_async(client: aredis.Redis, entity_ids: Sequence[str]) -> list[Fetched]:
+    """Return many entities' features: None where unknown, BadFeatures where unusable."""
+    # one MGET per batch, not one GET per request
     raws = await client.mget([feature_key(e) for e in entity_ids])
-    return [_decoded(raw) for raw in raws]
+    missing = [i for i, raw in enumerate(raws) if raw is None]
+    types: list[bytes] = []
+    if missing:
+        # MGET reads a key of another type as nil: ask only for the ids it did not return
+        async with client.pipeline(transaction=False) as pipe:
+            for i in missing:
+                pipe.type(feature_key(entity_ids[i]))
+            types = await pipe.execute()
+    wrong = {i: t for i, t in zip(missing, types, strict=True) if t not in (b"none", "none")}
+    return [
+        _fetched(e, raw, wrong.get(i))
+        for i, (e, raw) in enumerate(zip(entity_ids, raws, strict=True))
+    ]
+
+
+def _fetched(entity_id: str, raw: bytes | str | None, wrong_type: bytes | None) -> Fetched:
+    try:
+        if wrong_type is not None:
+            raise _wrong_type(entity_id, wrong_type)
+        return None if raw is None else checked_features(entity_id, raw, settings.feature_dim)
+    except BadFeatures as bad:
+        return bad
 
 
 async def warm_pool(client: aredis.Redis, count: int) -> int:

@@ -33,7 +33,11 @@ def score(weights: Sequence[float], bias: float, features: Sequence[float]) -> f
     if len(features) != len(weights):
         raise ValueError(f"expected {len(weights)} features, got {len(features)}")
     z = bias + math.fsum(w * x for w, x in zip(weights, features, strict=True))
-    return 1.0 / (1.0 + math.exp(-z))
+    # exp of a non-positive number only: no overflow for any finite z
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    ez = math.exp(z)
+    return ez / (1.0 + ez)
 
 
 def expected_scores(features: Sequence[float]) -> dict[str, float]:

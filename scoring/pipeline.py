@@ -54,6 +54,7 @@ class _Scored:
     score_a: float
     score_b: float
     timing_ms: dict[str, float]
+    bad: features.BadFeatures | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class BatchedScoring:
         # one MGET per batch, not one GET per request
         vectors = await features.fetch_many_async(self.store, entity_ids)
         redis_ms = (time.perf_counter() - started) * 1000
-        known = [v for v in vectors if v is not None]
+        known = [v for v in vectors if isinstance(v, list)]
         scores = ModelScores([], [])
         if known:
             # the budget bounds the batch too, so one stuck call cannot stall every later batch
@@ -121,12 +122,12 @@ class BatchedScoring:
         timing = {"redis": redis_ms, **scores.timing_ms}
         answers, position = [], 0
         for vector in vectors:
-            if vector is None:
-                answers.append(_Scored(False, 0.0, 0.0, timing))
-            else:
+            if isinstance(vector, list):
                 a, b = scores.model_a[position], scores.model_b[position]
                 answers.append(_Scored(True, a, b, timing))
                 position += 1
+            else:  # unknown, or a vector only its own request fails on
+                answers.append(_Scored(False, 0.0, 0.0, timing, vector))
         return answers
 
     async def answer(self, entity_id: str) -> Outcome:
@@ -144,6 +145,8 @@ class BatchedScoring:
             return _error(503, contract.FEATURE_STORE_UNAVAILABLE)
         except TimeoutError:
             return _error(504, contract.MODEL_TIMEOUT)
+        if scored.bad is not None:
+            return _error(contract.BAD_FEATURES_STATUS, str(scored.bad))
         if not scored.found:
             return Outcome(404, contract.unknown_entity_body(entity_id))
         timer.add("batch_wait", waited_ms)

@@ -46,6 +46,8 @@ class PerRequestScorer(FeatureStoreClient):
                 vector = await features.fetch_features_async(self.redis, entity_id)
         except (redis.ConnectionError, redis.TimeoutError):
             return error_response(503, contract.error_body(contract.FEATURE_STORE_UNAVAILABLE), ctx)
+        except features.BadFeatures as bad:
+            return error_response(contract.BAD_FEATURES_STATUS, contract.error_body(str(bad)), ctx)
         if vector is None:
             return error_response(404, contract.unknown_entity_body(entity_id), ctx)
 

@@ -90,6 +90,8 @@ def create_app(
                 vector = features.fetch_features(store, body.entity_id)
         except (redis.ConnectionError, redis.TimeoutError):
             return _error(503, contract.error_body(contract.FEATURE_STORE_UNAVAILABLE))
+        except features.BadFeatures as bad:
+            return _error(contract.BAD_FEATURES_STATUS, contract.error_body(str(bad)))
         if vector is None:
             return _error(404, contract.unknown_entity_body(body.entity_id))
         try:

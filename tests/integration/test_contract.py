@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 
@@ -11,6 +13,7 @@ from scoring.answers import scores_for
 from scoring.settings import settings
 from scoring.timing import PARTS, parse_server_timing
 from tests.contract_cases import ERROR_CASES, chunks
+from tests.servers import BAD_ENTITIES, HUGE_ENTITY
 
 pytestmark = pytest.mark.integration
 
@@ -69,6 +72,58 @@ def test_error_contract_is_identical_on_every_target(
         assert answer.json() == answers[-1].json()
         if expected_status == 405:
             assert answer.headers["Allow"] == "POST"
+
+
+@pytest.mark.parametrize("entity_id", list(BAD_ENTITIES))
+def test_a_bad_stored_vector_answers_the_same_500_on_every_target(
+    entity_id: str,
+    bento_server: Managed,
+    edge_server: Managed,
+    bare_server: Managed,
+    sync_server: Managed,
+) -> None:
+    servers = (bento_server, edge_server, bare_server, sync_server)
+    answers = [
+        requests.post(s.url + "/predict", json={"entity_id": entity_id}, timeout=10)
+        for s in servers
+    ]
+    problem = BAD_ENTITIES[entity_id][1]
+    for answer in answers:
+        assert answer.status_code == contract.BAD_FEATURES_STATUS
+        assert "Retry-After" not in answer.headers  # a retry gets the same answer
+        assert answer.json() == {"error": f"bad features for entity_id {entity_id!r}: {problem}"}
+
+
+def test_a_bad_vector_fails_only_its_own_request_of_a_batch(target: Managed) -> None:
+    # 20 at once: they share batches, and 3 sync workers answer them within their queue budget
+    good = [features.entity_id_for(i) for i in range(16)]
+    ids = [*good[:8], *BAD_ENTITIES, *good[8:]]
+    with ThreadPoolExecutor(max_workers=len(ids)) as pool:  # concurrent: they share batches
+        answers = list(
+            pool.map(
+                lambda e: requests.post(target.url + "/predict", json={"entity_id": e}, timeout=30),
+                ids,
+            )
+        )
+    for entity_id, answer in zip(ids, answers, strict=True):
+        if entity_id in BAD_ENTITIES:
+            assert answer.status_code == contract.BAD_FEATURES_STATUS, answer.text
+        else:
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["scores"] == scores_for(entity_id)
+
+
+def test_a_huge_finite_vector_scores_without_overflow(
+    bento_server: Managed, edge_server: Managed, bare_server: Managed, sync_server: Managed
+) -> None:
+    servers = (bento_server, edge_server, bare_server, sync_server)
+    answers = [
+        requests.post(s.url + "/predict", json={"entity_id": HUGE_ENTITY[0]}, timeout=10)
+        for s in servers
+    ]
+    assert [a.status_code for a in answers] == [200] * 4
+    assert all(a.json() == answers[0].json() for a in answers)
+    assert all(0.0 <= value <= 1.0 for value in answers[0].json()["scores"].values())
 
 
 def test_unknown_entity_error_names_the_id(target: Managed) -> None:

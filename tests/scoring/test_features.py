@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import struct
+
 import fakeredis
 import pytest
 
 from scoring import features
+from scoring.settings import settings
+
+DIM = settings.feature_dim
 
 
 def test_feature_key_is_the_only_layout() -> None:
@@ -29,35 +36,88 @@ def test_long_vectors_draw_on_more_than_one_digest() -> None:
 
 def test_seed_is_idempotent_and_lookups_agree() -> None:
     client = fakeredis.FakeRedis()
-    features.seed(client, 25, 8, chunk=10)
-    features.seed(client, 25, 8, chunk=7)
+    features.seed(client, 25, DIM, chunk=10)
+    features.seed(client, 25, DIM, chunk=7)
     assert client.dbsize() == 26  # 25 vectors and the meta hash
     assert features.seeded_entities(client) == 25
-    assert features.fetch_features(client, "e0000024") == features.make_features("e0000024", 8)
+    assert features.fetch_features(client, "e0000024") == features.make_features("e0000024", DIM)
     assert features.fetch_features(client, "e0000025") is None
 
 
 async def test_async_lookups_match_sync_ones() -> None:
     client = fakeredis.FakeAsyncRedis()
-    await client.mset({features.feature_key("x"): features.encode_features([0.5, -0.25])})
-    assert await features.fetch_features_async(client, "x") == [0.5, -0.25]
-    assert await features.fetch_many_async(client, ["x", "missing"]) == [[0.5, -0.25], None]
+    vector = [0.5, -0.25] * (DIM // 2)
+    await client.mset({features.feature_key("x"): features.encode_features(vector)})
+    assert await features.fetch_features_async(client, "x") == vector
+    assert await features.fetch_many_async(client, ["x", "missing"]) == [vector, None]
 
 
-def test_decoded_clients_are_refused() -> None:
-    client = fakeredis.FakeRedis(decode_responses=True)
-    client.set(features.feature_key("x"), "text")
-    with pytest.raises(TypeError, match="decode responses"):
-        features.fetch_features(client, "x")
+# name: (how it is stored, what the error says)
+BAD = {
+    "short": (features.encode_features([0.5] * (DIM - 1)), f"{4 * DIM - 4} bytes stored"),
+    "nan": (features.encode_features([0.5] * (DIM - 1) + [math.nan]), f"feature {DIM - 1} is nan"),
+    "inf": (features.encode_features([-math.inf] + [0.5] * (DIM - 1)), "feature 0 is -inf"),
+    "hash": ({"a": "1"}, "stored as a Redis hash, not a string"),
+    "list": (["1"], "stored as a Redis list, not a string"),
+}
 
 
-@pytest.mark.parametrize(
-    ("url", "shown"),
-    [
-        ("redis://:s3cret@host:6380/0", "redis://:***@host:6380/0"),
-        ("rediss://user:s3cret@host/1", "rediss://user:***@host/1"),
-        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
-    ],
-)
-def test_redacted_url_hides_passwords(url: str, shown: str) -> None:
-    assert features.redacted_url(url) == shown
+def _store_bad(client: fakeredis.FakeRedis) -> None:
+    for name, (value, _) in BAD.items():
+        key = features.feature_key(name)
+        if isinstance(value, dict):
+            client.hset(key, mapping=value)
+        elif isinstance(value, list):
+            client.rpush(key, *value)
+        else:
+            client.set(key, value)
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_a_bad_vector_is_named_with_what_is_wrong(name: str) -> None:
+    client = fakeredis.FakeRedis()
+    _store_bad(client)
+    with pytest.raises(features.BadFeatures, match=BAD[name][1]) as raised:
+        features.fetch_features(client, name)
+    assert str(raised.value).startswith(f"bad features for entity_id {name!r}: ")
+
+
+async def test_a_bad_vector_in_a_batch_fails_only_its_own_item() -> None:
+    server = fakeredis.FakeServer()
+    _store_bad(fakeredis.FakeRedis(server=server))
+    client = fakeredis.FakeAsyncRedis(server=server)
+    good = features.make_features("good", DIM)
+    await client.set(features.feature_key("good"), features.encode_features(good))
+    fetched = await features.fetch_many_async(client, ["good", *BAD, "missing"])
+    assert fetched[0] == good and fetched[-1] is None
+    for name, item in zip(BAD, fetched[1:-1], strict=True):
+        assert isinstance(item, features.BadFeatures)
+        assert BAD[name][1] in str(item)
+
+
+def test_a_large_finite_vector_is_not_bad() -> None:
+    client = fakeredis.FakeRedis()
+    huge = [3e38] * DIM  # near float32's largest
+    client.set(features.feature_key("huge"), features.encode_features(huge))
+    assert features.fetch_features(client, "huge") == list(
+        struct.unpack(f"<{DIM}f", struct.pack(f"<{DIM}f", *huge))
+    )
+
+
+def test_bad_entities_are_logged_once_each_without_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = fakeredis.FakeRedis()
+    names = ("logged-short", "logged-nan")  # ids no other test has logged
+    client.set(features.feature_key(names[0]), BAD["short"][0])
+    client.set(features.feature_key(names[1]), BAD["nan"][0])
+    with caplog.at_level(logging.WARNING, logger="scoring.features"):
+        for _ in range(50):
+            for name in names:
+                with pytest.raises(features.BadFeatures):
+                    features.fetch_features(client, name)
+    lines = [r for r in caplog.records if r.name == "scoring.features"]
+    assert sorted(r.getMessage().split(":")[0] for r in lines) == [
+        f"bad features for entity_id {name!r}" for name in sorted(names)
+    ]
+    assert all(r.exc_info is None for r in lines)

@@ -102,3 +102,10 @@ def test_a_call_that_cannot_get_the_model_in_its_budget_gives_up() -> None:
     with pytest.raises(TimeoutError, match="model busy"):
         model.predict([0.0] * 4, timeout_s=0.02)
     busy.join()
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e30, -1e30, 3e38, -3e38])
+def test_scores_of_extreme_finite_vectors_do_not_overflow(scale: float) -> None:
+    weights, bias = models.model_weights("model_a", 16)
+    value = models.score(weights, bias, [scale] * 16)
+    assert 0.0 <= value <= 1.0
