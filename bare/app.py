@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
+import os
 from collections.abc import AsyncIterator
 
-import redis
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -27,6 +28,7 @@ from scoring.pipeline import BatchedScoring, run_in_process
 from scoring.settings import settings
 from service.asgi import RequestGuard
 
+logger = logging.getLogger(__name__)
 BATCH_SIZE = Histogram(
     "scoring_bare_batch_size",
     "Requests per batch formed by the bare app.",
@@ -69,10 +71,9 @@ async def alive(_: Request) -> Response:
 
 
 async def ready(_: Request) -> Response:
-    try:
-        await store.ping()
-    except (redis.ConnectionError, redis.TimeoutError):
-        return PlainTextResponse(contract.FEATURE_STORE_UNAVAILABLE, status_code=503)
+    reason = await features.not_ready_reason_async(store)
+    if reason is not None:
+        return PlainTextResponse(reason, status_code=503)
     return PlainTextResponse("\n")
 
 
@@ -86,6 +87,12 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 @contextlib.asynccontextmanager
 async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    try:
+        features.warn_at_start(await features.store_problem_async(store))
+    except features.StoreMisconfigured as exc:
+        # one line and out: an exception here would reach the log as a traceback
+        logger.error("%s", exc)
+        os._exit(2)
     await features.warm_pool(store, 2)
     yield
     await scoring.close()

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
-from harness import environment, processes, report, summary
+from harness import environment, processes, redis_server, report, summary
 from harness.ladder import BY_NAME, RUNGS, Rung, start_rung
 from harness.load import burst
 from harness.plan import (
@@ -175,7 +175,7 @@ def _refuse_what_cannot_run(parser: argparse.ArgumentParser, args: argparse.Name
     if gated and shipped not in names:
         parser.error(f"--gate-p95-ms and --gate-error-rate judge {shipped}, left out by --rungs")
     url = os.environ.get("REDIS_URL")
-    if url and not processes.redis_answers(url):
+    if url and not redis_server.redis_answers(url):
         parser.error(f"REDIS_URL {features.redacted_url(url)} does not answer; unset it to use "
                      "a throwaway local redis-server")  # fmt: skip
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -12,20 +11,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
-
-import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-T = TypeVar("T")
-REDIS_INSTALL_HINT = (
-    "redis-server is not installed. On Debian/Ubuntu: sudo apt-get install -y redis-server "
-    "(scripts/bootstrap.sh does it when run as root), or set REDIS_URL to a running server."
-)
 
 
 def free_port() -> int:
@@ -74,7 +65,7 @@ class Managed:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def _spawn(
+def spawn(
     name: str, argv: list[str], url: str, log_dir: Path, env: Mapping[str, str] | None = None
 ) -> Managed:
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -92,7 +83,7 @@ def _spawn(
     return Managed(name=name, process=process, url=url, log_path=log_path)
 
 
-def _wait(managed: Managed, ready: object, timeout_s: float) -> Managed:
+def wait_ready(managed: Managed, ready: object, timeout_s: float) -> Managed:
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
@@ -111,27 +102,6 @@ def _wait(managed: Managed, ready: object, timeout_s: float) -> Managed:
     raise TimeoutError(f"{managed.name} not ready after {timeout_s} s:\n{managed.log_tail()}")
 
 
-def _ask_redis(url: str, ask: Callable[[redis.Redis], T]) -> T | None:
-    """Ask the Redis server at url on a short-lived client; None when none answers."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-    try:
-        return ask(client)
-    except (redis.ConnectionError, redis.TimeoutError):
-        return None
-    finally:
-        client.close()
-
-
-def redis_answers(url: str) -> bool:
-    """Return True when a Redis server at url answers PING (any server, INFO or not)."""
-    return bool(_ask_redis(url, lambda client: client.ping()))
-
-
-def redis_pid(url: str) -> int | None:
-    """The process id of the Redis server answering at url, or None when none answers."""
-    return _ask_redis(url, lambda client: int(client.info("server")["process_id"]))
-
-
 def http_ready(url: str) -> bool:
     """Return True when GET url answers 200."""
     try:
@@ -141,39 +111,19 @@ def http_ready(url: str) -> bool:
         return False
 
 
-def start_redis(
-    log_dir: Path, port: int | None = None, timeout_s: float = 15, data_dir: Path | None = None
+def _serve(
+    kind: str,
+    argv: list[str],
+    port: int,
+    log_dir: Path,
+    env: Mapping[str, str],
+    timeout_s: float,
+    ready_path: str,
 ) -> Managed:
-    """Start a throwaway redis-server: loopback only, no automatic persistence.
-
-    With data_dir, it loads data_dir/dump.rdb when there is one, and SAVE
-    writes it: a server restarted on it comes back with its data.
-    """
-    executable = shutil.which("redis-server")
-    if executable is None:
-        raise RuntimeError(REDIS_INSTALL_HINT)
-    port = port or free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    argv = [
-        executable,
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--save", "",
-        "--appendonly", "no",
-        "--daemonize", "no",
-        "--protected-mode", "yes",
-    ]  # fmt: skip
-    if data_dir is not None:
-        argv += ["--dir", str(data_dir), "--dbfilename", "dump.rdb"]
-    managed = _spawn(f"redis-{port}", argv, url, log_dir)
-    try:
-        # ready when the server answering is this child: another one on the port
-        # (ours then fails to bind) must never be taken for it, and seeded
-        return _wait(managed, lambda: redis_pid(url) == managed.pid, timeout_s)
-    except RuntimeError:
-        if "Address already in use" in managed.log_tail():
-            raise RuntimeError(f"port {port} is in use: another server listens there") from None
-        raise
+    """Spawn an HTTP server on a loopback port; return it once ready_path answers 200."""
+    url = f"http://127.0.0.1:{port}"
+    managed = spawn(f"{kind}-{port}", argv, url, log_dir, env)
+    return wait_ready(managed, lambda: http_ready(url + ready_path), timeout_s)
 
 
 def start_bento(
@@ -183,6 +133,7 @@ def start_bento(
     env: Mapping[str, str] | None = None,
     service: str | None = None,
     timeout_s: float = 90,
+    ready_path: str = "/readyz",
 ) -> Managed:
     """Start `bentoml serve --production` with the repository's configuration."""
     port = port or free_port()
@@ -197,9 +148,7 @@ def start_bento(
         "BENTOML_DO_NOT_TRACK": "True",
         **(env or {}),
     }
-    url = f"http://127.0.0.1:{port}"
-    managed = _spawn(f"bento-{port}", argv, url, log_dir, full_env)
-    return _wait(managed, lambda: http_ready(f"{url}/readyz"), timeout_s)
+    return _serve("bento", argv, port, log_dir, full_env, timeout_s, ready_path)
 
 
 def start_bare(
@@ -208,15 +157,15 @@ def start_bare(
     port: int | None = None,
     env: Mapping[str, str] | None = None,
     timeout_s: float = 60,
+    ready_path: str = "/readyz",
 ) -> Managed:
     """Start the bare Starlette app (no BentoML) under uvicorn with uvloop and httptools."""
     port = port or free_port()
     argv = [str(BIN / "uvicorn"), "bare.app:app", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
     argv += ["--timeout-graceful-shutdown", "20", "--backlog", "2048"]
-    url = f"http://127.0.0.1:{port}"
-    managed = _spawn(f"bare-{port}", argv, url, log_dir, {"REDIS_URL": redis_url, **(env or {})})
-    return _wait(managed, lambda: http_ready(f"{url}/readyz"), timeout_s)
+    env = {"REDIS_URL": redis_url, **(env or {})}
+    return _serve("bare", argv, port, log_dir, env, timeout_s, ready_path)
 
 
 def start_sync(
@@ -226,6 +175,7 @@ def start_sync(
     workers: int | None = None,
     env: Mapping[str, str] | None = None,
     timeout_s: float = 60,
+    ready_path: str = "/readyz",
 ) -> Managed:
     """Start the Flask baseline under gunicorn with its configuration file."""
     port = port or free_port()
@@ -233,9 +183,8 @@ def start_sync(
     argv += ["--bind", f"127.0.0.1:{port}"]
     if workers:
         argv += ["--workers", str(workers)]
-    url = f"http://127.0.0.1:{port}"
-    managed = _spawn(f"sync-{port}", argv, url, log_dir, {"REDIS_URL": redis_url, **(env or {})})
-    return _wait(managed, lambda: http_ready(f"{url}/readyz"), timeout_s)
+    env = {"REDIS_URL": redis_url, **(env or {})}
+    return _serve("sync", argv, port, log_dir, env, timeout_s, ready_path)
 
 
 @contextlib.contextmanager

@@ -10,7 +10,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from harness.processes import running, start_redis
+from harness.processes import running
+from harness.redis_server import start_redis
 from scoring import seed
 from scoring.settings import settings
 

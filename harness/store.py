@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness import processes
+from harness import processes, redis_server
 from scoring import features
 from scoring.settings import settings
 
@@ -20,6 +20,6 @@ def feature_store(log_dir: Path, entities: int) -> Iterator[str]:
         features.seed_url(url, entities, settings.feature_dim)
         yield url
         return
-    with processes.running(processes.start_redis(log_dir)) as server:
+    with processes.running(redis_server.start_redis(log_dir)) as server:
         features.seed_url(server.url, entities, settings.feature_dim)
         yield server.url

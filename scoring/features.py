@@ -22,6 +22,7 @@ from redis.backoff import NoBackoff
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 
+from scoring import contract
 from scoring.settings import Settings, settings
 
 logger = logging.getLogger(__name__)
@@ -249,3 +250,72 @@ def redacted_url(url: str) -> str:
     host = parts.hostname or ""
     port = f":{parts.port}" if parts.port else ""
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+
+
+class StoreMisconfigured(RuntimeError):
+    """The feature store cannot serve these settings: a server stops at start, naming the fix."""
+
+
+def _check_seeding(meta: dict[bytes, bytes]) -> str | None:
+    if not meta:
+        return f"feature store not seeded: no {META_KEY!r} hash (python -m scoring.seed)"
+    stored = int(meta.get(b"feature_dim", b"0"))
+    if stored != settings.feature_dim:
+        raise StoreMisconfigured(
+            f"feature store holds {stored}-dimensional vectors, this server expects "
+            f"{settings.feature_dim}: set SCORING_FEATURE_DIM={stored} or reseed the store"
+        )
+    return None
+
+
+def _refused(exc: redis.ResponseError) -> StoreMisconfigured:
+    # a database index out of range or a refused command: no retry will help
+    return StoreMisconfigured(
+        f"Redis at {redacted_url(settings.redis_url)} refused the connection: {exc}"
+        " (check the database index in REDIS_URL)"
+    )
+
+
+def store_problem(client: redis.Redis) -> str | None:
+    """Why the store cannot answer yet (unreachable, unseeded), or None.
+
+    Raises StoreMisconfigured when it never will with these settings.
+    """
+    try:
+        return _check_seeding(client.hgetall(META_KEY))  # type: ignore[arg-type]
+    except (redis.ConnectionError, redis.TimeoutError):
+        return contract.FEATURE_STORE_UNAVAILABLE
+    except redis.ResponseError as exc:
+        raise _refused(exc) from None
+
+
+async def store_problem_async(client: aredis.Redis) -> str | None:
+    """Why the store cannot answer yet, or None; StoreMisconfigured as store_problem."""
+    try:
+        return _check_seeding(await client.hgetall(META_KEY))  # type: ignore[arg-type]
+    except (redis.ConnectionError, redis.TimeoutError):
+        return contract.FEATURE_STORE_UNAVAILABLE
+    except redis.ResponseError as exc:
+        raise _refused(exc) from None
+
+
+def not_ready_reason(client: redis.Redis) -> str | None:
+    """The reason the store is not ready, fatal or not, or None (readiness of a sync server)."""
+    try:
+        return store_problem(client)
+    except StoreMisconfigured as exc:
+        return str(exc)
+
+
+async def not_ready_reason_async(client: aredis.Redis) -> str | None:
+    """The reason the store is not ready, or None (readiness of an asyncio server)."""
+    try:
+        return await store_problem_async(client)
+    except StoreMisconfigured as exc:
+        return str(exc)
+
+
+def warn_at_start(problem: str | None) -> None:
+    """Log a store problem that may yet come right (started or seeded later)."""
+    if problem is not None:
+        logger.warning("%s; not ready until it is", problem)

@@ -6,6 +6,7 @@ Starlette app (bare/app.py) put the same guard in front of their handlers.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,26 @@ class RequestGuard:
     turn, and Redis calls miss their 0.5 s timeouts on a loop too busy to run them.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, max_in_flight: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        max_in_flight: int,
+        not_ready_reason: Callable[[], Awaitable[str | None]] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_in_flight = max_in_flight
         self.in_flight = 0
+        self.not_ready_reason = not_ready_reason
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/readyz" and self.not_ready_reason:
+            # the framework's own probe can only say "not ready"; this says why
+            reason = await self.not_ready_reason()
+            if reason is not None:
+                await _send_text(send, 503, reason)
+                return
         if scope["type"] != "http" or scope["path"] != contract.PREDICT_PATH:
             await self.app(scope, receive, send)
             return
@@ -117,6 +131,16 @@ async def _send_error(
         (b"content-length", str(len(body)).encode()),
         *((k.lower().encode(), v.encode()) for k, v in contract.error_headers(status).items()),
         *(extra or []),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_text(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from scoring import contract, profiling
 from scoring.pipeline import Outcome
 from scoring.settings import settings
+from service import store
 from service.asgi import ProfileMiddleware, RequestGuard
 
 
@@ -19,6 +20,7 @@ def install(service: Any) -> None:
         RequestGuard,
         max_body_bytes=settings.max_body_bytes,
         max_in_flight=settings.max_in_flight,
+        not_ready_reason=store.not_ready_reason,
     )
     directory = profiling.profile_dir()
     if directory is not None:

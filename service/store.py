@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 
 import bentoml
-import redis
+import redis.asyncio as aredis
 
 from scoring import features
 from scoring.settings import settings
 
 logger = logging.getLogger(__name__)
+# the process's store client, for the readiness reason the ASGI guard answers with
+_store: aredis.Redis | None = None
+
+
+async def not_ready_reason() -> str | None:
+    """Why this entry worker is not ready (its store unreachable, unseeded, mismatched), or None."""
+    if _store is None:
+        return "starting"
+    return await features.not_ready_reason_async(_store)
 
 
 class FeatureStoreClient:
@@ -20,10 +31,19 @@ class FeatureStoreClient:
     warm_connections = min(settings.max_in_flight, settings.redis_max_connections)
 
     def __init__(self) -> None:
-        self.redis = features.async_client(settings)
+        global _store
+        self.redis = _store = features.async_client(settings)
 
     @bentoml.on_startup
     async def warm_redis_pool(self) -> None:
+        try:
+            features.warn_at_start(await features.store_problem_async(self.redis))
+        except features.StoreMisconfigured as exc:
+            # one line, then the whole server stops: a worker that exits is
+            # restarted by BentoML's arbiter, with a traceback, again and again
+            logger.error("%s", exc)
+            os.kill(os.getppid(), signal.SIGTERM)
+            os._exit(2)
         opened = await features.warm_pool(self.redis, self.warm_connections)
         if opened < self.warm_connections:
             # not fatal: the pool connects on demand, and readiness reports Redis
@@ -39,7 +59,4 @@ class FeatureStoreClient:
         await self.redis.aclose()
 
     async def __is_ready__(self) -> bool:
-        try:
-            return bool(await self.redis.ping())
-        except (redis.ConnectionError, redis.TimeoutError):
-            return False
+        return await features.not_ready_reason_async(self.redis) is None

@@ -54,6 +54,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     store = store or features.sync_client(config)
+    # a store that can never work stops the worker; one not yet up or seeded is logged
+    features.warn_at_start(features.store_problem(store))
     # one instance of each model per worker process, like one per BentoML service
     model_a = SleepingModel("model_a", config)
     model_b = SleepingModel("model_b", config)
@@ -119,10 +121,9 @@ def create_app(
 
     @app.get("/readyz")
     def readyz() -> Any:
-        try:
-            store.ping()
-        except (redis.ConnectionError, redis.TimeoutError):
-            return Response(contract.FEATURE_STORE_UNAVAILABLE, 503, mimetype="text/plain")
+        reason = features.not_ready_reason(store)
+        if reason is not None:
+            return Response(reason, 503, mimetype="text/plain")
         return Response("\n", mimetype="text/plain")
 
     @app.errorhandler(HTTPException)

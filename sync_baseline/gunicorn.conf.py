@@ -14,12 +14,27 @@ import sys
 import tempfile
 from typing import Any
 
-from scoring.settings import SettingsError, SyncSettings, load
+from scoring import features
+from scoring.settings import SettingsError, SyncSettings, load, settings
 
 try:
     sync_settings = load(SyncSettings)
 except SettingsError as error:
     sys.exit(f"settings: {error}")
+
+
+def _check_store() -> None:
+    """Stop before binding on a store that can never work (one line); warn on one not yet up."""
+    client = features.sync_client(settings)
+    try:
+        features.warn_at_start(features.store_problem(client))
+    except features.StoreMisconfigured as error:
+        sys.exit(str(error))
+    finally:
+        client.close()
+
+
+_check_store()
 
 bind = sync_settings.bind
 worker_class = "sync"

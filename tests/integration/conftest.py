@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.processes import Managed, start_bare, start_bento, start_redis, start_sync
+from harness.processes import Managed, start_bare, start_bento, start_sync
+from harness.redis_server import start_redis
 from tests.servers import seed_store
 
 

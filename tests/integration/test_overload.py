@@ -13,7 +13,8 @@ import requests
 
 from harness.ladder import SHIPPED_ENTRY_WORKERS
 from harness.load import Answer, burst
-from harness.processes import Managed, http_ready, running, start_bento, start_redis, start_sync
+from harness.processes import Managed, http_ready, running, start_bento, start_sync
+from harness.redis_server import start_redis
 from scoring import contract
 from scoring.answers import scores_for
 from scoring.settings import settings

@@ -8,7 +8,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness.processes import Managed, free_port, start_redis
+from harness.processes import Managed, free_port
+from harness.redis_server import start_redis
 from scoring import features
 
 pytestmark = pytest.mark.integration

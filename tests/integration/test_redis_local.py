@@ -8,7 +8,8 @@ import pytest
 import redis
 
 from harness import redis_local
-from harness.processes import running, start_redis
+from harness.processes import running
+from harness.redis_server import start_redis
 from scoring import features
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,8 @@ import redis
 import requests
 
 from harness.load import Answer, closed_loop
-from harness.processes import Managed, free_port, http_ready, start_bento, start_redis, start_sync
+from harness.processes import Managed, free_port, http_ready, start_bento, start_sync
+from harness.redis_server import start_redis
 from scoring import contract
 from scoring.answers import scores_for
 from tests.servers import seed_store, wait_for

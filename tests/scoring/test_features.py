@@ -53,22 +53,22 @@ async def test_async_lookups_match_sync_ones() -> None:
 
 
 # name: (how it is stored, what the error says)
-BAD = {
+BAD: dict[str, tuple[bytes | str, str]] = {
     "short": (features.encode_features([0.5] * (DIM - 1)), f"{4 * DIM - 4} bytes stored"),
     "nan": (features.encode_features([0.5] * (DIM - 1) + [math.nan]), f"feature {DIM - 1} is nan"),
     "inf": (features.encode_features([-math.inf] + [0.5] * (DIM - 1)), "feature 0 is -inf"),
-    "hash": ({"a": "1"}, "stored as a Redis hash, not a string"),
-    "list": (["1"], "stored as a Redis list, not a string"),
+    "hash": ("a hash", "stored as a Redis hash, not a string"),
+    "list": ("a list", "stored as a Redis list, not a string"),
 }
 
 
 def _store_bad(client: fakeredis.FakeRedis) -> None:
     for name, (value, _) in BAD.items():
         key = features.feature_key(name)
-        if isinstance(value, dict):
-            client.hset(key, mapping=value)
-        elif isinstance(value, list):
-            client.rpush(key, *value)
+        if value == "a hash":
+            client.hset(key, "a", "1")
+        elif value == "a list":
+            client.rpush(key, "1")
         else:
             client.set(key, value)
 
@@ -109,8 +109,8 @@ def test_bad_entities_are_logged_once_each_without_traceback(
 ) -> None:
     client = fakeredis.FakeRedis()
     names = ("logged-short", "logged-nan")  # ids no other test has logged
-    client.set(features.feature_key(names[0]), BAD["short"][0])
-    client.set(features.feature_key(names[1]), BAD["nan"][0])
+    client.set(features.feature_key(names[0]), features.encode_features([0.5]))
+    client.set(features.feature_key(names[1]), features.encode_features([math.nan] * DIM))
     with caplog.at_level(logging.WARNING, logger="scoring.features"):
         for _ in range(50):
             for name in names:
