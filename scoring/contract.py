@@ -26,6 +26,11 @@ MODEL_UNAVAILABLE = "model service unavailable"
 MODEL_TIMEOUT = "model call timed out"
 METHOD_NOT_ALLOWED = "method not allowed: use POST"
 UNSUPPORTED_MEDIA_TYPE = "Content-Type must be application/json"
+NOT_FOUND = "Not Found"
+HEADERS_TOO_LARGE = (
+    f"request header fields too large: at most {settings.max_header_fields} fields "
+    f"of {settings.max_header_field_bytes} bytes each"
+)
 # a stored vector that cannot be scored: the server's data is wrong, not the
 # request, and a retry gets the same answer (no Retry-After)
 BAD_FEATURES_STATUS = 500
@@ -36,6 +41,11 @@ RETRY_AFTER_S = 1
 def body_too_large_message(limit: int) -> str:
     """Return the 413 message for a body over the limit."""
     return f"request body over {limit} bytes"
+
+
+def read_timeout_message(seconds: float) -> str:
+    """Return the 408 message for a request that did not arrive in time."""
+    return f"request not received within {seconds:g} s"
 
 
 def is_json_media_type(content_type: str | None) -> bool:
@@ -128,8 +138,10 @@ def openapi_document() -> dict[str, Any]:
             (400, "the body does not fit the schema"),
             (404, "unknown entity"),
             (405, "method not allowed"),
+            (408, "the request did not arrive within the read timeout"),
             (413, "body too large"),
             (415, "not JSON"),
+            (431, "header fields too large"),
             (500, "the entity's stored features cannot be scored (named in the message)"),
             (503, "feature store or models unavailable, or overloaded"),
             (504, "model call timed out"),

@@ -83,6 +83,20 @@ class Settings(BaseSettings):
         gt=0,
         description="Budget for the two model calls of one request; past it, 504.",
     )
+    request_read_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time a request's headers and body have to arrive; past it, 408 "
+        "(a slow client must not hold a worker, nor count as a request in progress).",
+    )
+    max_header_fields: int = Field(
+        default=100, ge=1, description="Request header fields; past it, 431 (gunicorn's default)."
+    )
+    max_header_field_bytes: int = Field(
+        default=8190,
+        ge=64,
+        description="Bytes of one header line; past it, 431 (gunicorn's default).",
+    )
 
     profile_dir: Path | None = Field(
         default=None, description="Diagnostics: save a pyinstrument profile of every request here."

@@ -15,7 +15,7 @@ from scoring import contract, features, profiling
 from scoring.models import SleepingModel
 from scoring.settings import Settings, settings
 from scoring.timing import Timer
-from sync_baseline import admission, metrics
+from sync_baseline import admission, metrics, worker
 
 
 def _error(status: int, body: dict[str, Any]) -> Response:
@@ -71,7 +71,18 @@ def create_app(
         score_a = model_a.predict(vector, budget_s)
         return score_a, future_b.result(timeout=budget_s - (time.monotonic() - started))
 
-    @app.post(contract.PREDICT_PATH)
+    @app.before_request
+    def request_has_arrived() -> Response | None:
+        if request.path != contract.PREDICT_PATH or request.method != "POST":
+            worker.cancel_read_deadline()  # no body to wait for
+        if request.environ.get("PATH_INFO", "").startswith("//"):
+            # werkzeug matches "//predict" as "/predict"; the ASGI targets answer 404
+            worker.cancel_read_deadline()
+            return _error(404, contract.error_body(contract.NOT_FOUND))
+        return None
+
+    # OPTIONS too is answered 405 with Allow: POST, as on the ASGI targets
+    @app.post(contract.PREDICT_PATH, provide_automatic_options=False)
     def predict() -> Any:
         timer = Timer()
         waited_ms = admission.queue_wait_ms(request.environ.get("gunicorn.socket"))
@@ -82,7 +93,15 @@ def create_app(
         if not contract.is_json_media_type(request.content_type):
             return _error(415, contract.error_body(contract.UNSUPPORTED_MEDIA_TYPE))
         # an empty body is an empty object, as BentoML reads it: "entity_id: Field required"
-        raw = _read_body(config.max_body_bytes) or b"{}"
+        try:
+            raw = _read_body(config.max_body_bytes) or b"{}"
+        except worker.ReadTimedOut:
+            message = contract.read_timeout_message(config.request_read_timeout_s)
+            response = _error(408, contract.error_body(message))
+            response.headers["Connection"] = "close"
+            return response
+        finally:
+            worker.cancel_read_deadline()
         try:
             body = contract.PredictRequest.model_validate_json(raw)
         except ValidationError as exc:
@@ -138,6 +157,8 @@ def create_app(
             response = _error(405, contract.error_body(contract.METHOD_NOT_ALLOWED))
             response.headers["Allow"] = "POST"
             return response
+        if status == 404:
+            return _error(404, contract.error_body(contract.NOT_FOUND))
         return _error(status, contract.error_body(exc.description or exc.name))
 
     metrics.init_app(app)

@@ -37,7 +37,10 @@ def _check_store() -> None:
 _check_store()
 
 bind = sync_settings.bind
-worker_class = "sync"
+# gunicorn's sync worker with a deadline for a request to arrive, and the contract's errors
+worker_class = "sync_baseline.worker.ContractWorker"
+limit_request_fields = settings.max_header_fields
+limit_request_field_size = settings.max_header_field_bytes
 workers = sync_settings.workers
 # as deep as BentoML's: the queue-time check, not the backlog, bounds the wait;
 # past a full backlog the kernel drops new connections and clients retry their

@@ -40,8 +40,10 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def observe(response: Response) -> Response:
         if request.path != "/metrics" and "started" in g:
-            REQUESTS.labels(request.path, response.status_code).inc()
-            LATENCY.labels(request.path).observe(time.perf_counter() - g.started)
+            # the route, never the raw path: random 404 paths must not grow /metrics
+            endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+            REQUESTS.labels(endpoint, response.status_code).inc()
+            LATENCY.labels(endpoint).observe(time.perf_counter() - g.started)
         return response
 
     @app.get("/metrics")

@@ -37,4 +37,12 @@ ERROR_CASES: dict[str, tuple[str, dict[str, str], Any, int]] = {
     "oversized body": ("POST", JSON, b"{" + b" " * (settings.max_body_bytes + 10) + b"}", 413),
     "oversized chunked body": ("POST", JSON, "chunked", 413),
     "wrong method": ("GET", {}, None, 405),
+    "OPTIONS": ("OPTIONS", {}, None, 405),
+    "PUT": ("PUT", JSON, b'{"entity_id": "e0000001"}', 405),
+    "oversized header": (
+        "POST", {**JSON, "X-Big": "a" * 100_000}, b'{"entity_id": "e0000001"}', 431
+    ),
+    "too many headers": (
+        "POST", {**JSON, **{f"X-H{i}": "v" for i in range(150)}}, b'{"entity_id": "e0000001"}', 431
+    ),
 }  # fmt: skip

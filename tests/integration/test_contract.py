@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -135,3 +137,62 @@ def test_unknown_entity_error_names_the_id(target: Managed) -> None:
 def test_health_endpoints(target: Managed) -> None:
     for path in ("/healthz", "/livez", "/readyz"):
         assert requests.get(target.url + path, timeout=10).status_code == 200
+
+
+def _raw(server: Managed, request: bytes) -> tuple[int, str, bytes]:
+    """Send bytes as they are; return the status, the Content-Type and the body."""
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    content_type = {k.lower(): v for k, v in fields.items()}["content-type"]
+    return int(lines[0].split()[1]), content_type, body
+
+
+BODY = b'{"entity_id": "e0000001"}'
+# name: (raw request, status); each has Connection: close, so the server ends the answer
+RAW_CASES = {
+    "double slash": (b"POST //predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 25\r\nConnection: close\r\n\r\n" + BODY, 404),
+    "unknown path": (b"GET /no-such-page HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 404),
+    "Transfer-Encoding with Content-Length": (
+        b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 25\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        b"19\r\n" + BODY + b"\r\n0\r\n\r\n", 400,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(RAW_CASES))
+def test_hostile_requests_get_the_same_answer_on_every_target(
+    case: str,
+    bento_server: Managed,
+    edge_server: Managed,
+    bare_server: Managed,
+    sync_server: Managed,
+) -> None:
+    request, status = RAW_CASES[case]
+    answers = [_raw(s, request) for s in (bento_server, edge_server, bare_server, sync_server)]
+    assert {a[0] for a in answers} == {status}
+    assert len(set(answers)) == 1, answers  # same status, Content-Type and bytes
+
+
+def test_client_errors_are_logged_as_one_line_without_traceback(target: Managed) -> None:
+    before = target.log_path.read_text(errors="replace").count("Traceback")
+    for case in ("malformed json", "missing field", "oversized header", "OPTIONS"):
+        assert _send(target, case).status_code == ERROR_CASES[case][3]
+    time.sleep(0.5)  # the server's log is written by another process
+    assert target.log_path.read_text(errors="replace").count("Traceback") == before
+
+
+def test_unknown_paths_do_not_grow_the_metrics(sync_server: Managed) -> None:
+    for i in range(50):
+        requests.get(f"{sync_server.url}/random-{i}-{time.monotonic_ns()}", timeout=10)
+    text = requests.get(sync_server.url + "/metrics", timeout=10).text
+    assert "/random-" not in text
+    assert 'endpoint="unmatched"' in text
