@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -185,6 +186,21 @@ def start_sync(
         argv += ["--workers", str(workers)]
     env = {"REDIS_URL": redis_url, **(env or {})}
     return _serve("sync", argv, port, log_dir, env, timeout_s, ready_path)
+
+
+def start_nginx(log_dir: Path, upstream_port: int, port: int | None = None) -> Managed:
+    """Start deploy/nginx/sync_baseline.conf in front of a sync target on upstream_port."""
+    executable = shutil.which("nginx") or "/usr/sbin/nginx"
+    port = port or free_port()
+    conf = (ROOT / "deploy" / "nginx" / "sync_baseline.conf").read_text()
+    conf = conf.replace("127.0.0.1:5000;", f"127.0.0.1:{upstream_port};")
+    conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    conf = conf.replace("pid /tmp/nginx.pid;", f"pid {log_dir}/nginx-{port}.pid;")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / f"nginx-{port}.conf"
+    path.write_text(conf)
+    argv = [executable, "-c", str(path), "-g", "daemon off;"]
+    return _serve("nginx", argv, port, log_dir, {}, 15, "/livez")
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh Debian/Ubuntu machine: a Python 3.11
-# virtualenv in .venv with the project, and redis-server. Safe to run again.
+# virtualenv in .venv with the project, redis-server and nginx. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,7 @@ if ! "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/nu
   exit 1
 fi
 command -v redis-server >/dev/null || apt_install redis-server
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv 2>/dev/null || { apt_install python3.11-venv && "$PYTHON" -m venv .venv; }
 fi

@@ -45,12 +45,30 @@ def test_kustomization_lists_every_manifest() -> None:
     assert sorted(kustomization["resources"]) == [p.name for p in MANIFESTS]
 
 
+def _named(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    containers: list[dict[str, Any]] = doc["spec"]["template"]["spec"]["containers"]
+    return next(c for c in containers if c["name"] == name)
+
+
+def _pod_total(doc: dict[str, Any], limit: str) -> tuple[float, float]:
+    """CPUs and MiB over every container of a pod template."""
+    cpus = mib = 0.0
+    for container in doc["spec"]["template"]["spec"]["containers"]:
+        cpu, memory = (container["resources"][limit][k] for k in ("cpu", "memory"))
+        cpus += float(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu)
+        mib += float(memory[:-2]) * (1024 if memory.endswith("Gi") else 1)
+    return cpus, mib
+
+
 def test_both_targets_get_the_same_resources_and_probes() -> None:
     docs = _documents()
-    bento = _container(docs[("Deployment", "scoring-bento")])
-    sync = _container(docs[("Deployment", "scoring-sync")])
-    assert bento["resources"] == sync["resources"]
-    assert bento["resources"]["requests"] == bento["resources"]["limits"]
+    bento_pod, sync_pod = (
+        docs[("Deployment", "scoring-bento")],
+        docs[("Deployment", "scoring-sync")],
+    )
+    for limit in ("requests", "limits"):
+        assert _pod_total(bento_pod, limit) == _pod_total(sync_pod, limit) == (2.0, 2048.0)
+    bento, sync = _container(bento_pod), _named(sync_pod, "sync")
     for container in (bento, sync):
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
@@ -58,6 +76,17 @@ def test_both_targets_get_the_same_resources_and_probes() -> None:
         assert env["REDIS_URL"] == "redis://redis:6379/0"
     hpa = docs[("HorizontalPodAutoscaler", "scoring-bento")]
     assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+
+
+def test_the_sync_target_is_reached_only_through_its_buffering_proxy() -> None:
+    docs = _documents()
+    pod = docs[("Deployment", "scoring-sync")]
+    sync, proxy = _named(pod, "sync"), _named(pod, "proxy")
+    assert {e["name"]: e["value"] for e in sync["env"]}["SYNC_BIND"] == "127.0.0.1:5000"
+    service_port = docs[("Service", "scoring-sync")]["spec"]["ports"][0]["targetPort"]
+    assert service_port in [p["name"] for p in proxy["ports"]]
+    config = docs[("ConfigMap", "scoring-sync-nginx")]["data"]["nginx.conf"]
+    assert config == (ROOT / "deploy" / "nginx" / "sync_baseline.conf").read_text()
 
 
 def test_every_pod_runs_as_a_numeric_non_root_user() -> None:
