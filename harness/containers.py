@@ -26,6 +26,8 @@ REDIS = "localhost/scoring-redis:latest"
 SYNC = "localhost/scoring-sync-baseline:latest"
 LOCUST = "localhost/scoring-locust:latest"
 BENTO = "localhost/scoring-service:latest"
+# the sync pod's proxy in deploy/k8s/sync-baseline.yaml; a Debian stand-in where it cannot be pulled
+NGINX = "docker.io/nginxinc/nginx-unprivileged:1.27-alpine"
 CONF = ROOT / ".containers" / "containers.conf"
 PACKAGES = ("podman", "buildah", "runc", "debootstrap")
 SUITE = "bookworm"  # Debian 12: its python3 is 3.11, as pyproject.toml and bentofile.yaml ask
@@ -87,6 +89,16 @@ def image_exists(name: str) -> bool:
     return podman("image", "exists", name, check=False).returncode == 0
 
 
+def ensure_nginx() -> str:
+    """Pull the proxy image the manifests name, or build deploy/nginx.Dockerfile under that name."""
+    if image_exists(NGINX):
+        return "present"
+    if podman("pull", "--quiet", NGINX, check=False, timeout=120).returncode == 0:
+        return "pulled"
+    build(NGINX, "deploy/nginx.Dockerfile")
+    return "built from Debian packages"
+
+
 def ensure_base() -> str:
     """Pull the official base, or make it from Debian packages; say which."""
     if image_exists(BASE):
@@ -136,7 +148,17 @@ def make_base() -> None:
 
 def build(name: str, containerfile: str) -> None:
     """Build one of the project's Dockerfiles from the repository root."""
-    podman("build", "--quiet", "--format=docker", "-f", str(ROOT / containerfile), "-t", name, str(ROOT), timeout=900)
+    podman(
+        "build",
+        "--quiet",
+        "--format=docker",
+        "-f",
+        str(ROOT / containerfile),
+        "-t",
+        name,
+        str(ROOT),
+        timeout=900,
+    )
 
 
 def build_bento() -> None:
@@ -148,7 +170,9 @@ def build_bento() -> None:
     ).stdout.strip().splitlines()[-1].removeprefix("__tag__:")  # fmt: skip
     subprocess.run(
         [str(BIN / "bentoml"), "containerize", tag, "--backend", "podman", "-t", BENTO],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=900,
+        # from "/": BentoML 1.4.39 refuses a dockerfile_template outside the working
+        # directory, and it reads the template from its temporary build context
+        cwd="/", env=env, check=True, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
 
 
@@ -164,6 +188,8 @@ def build_all() -> dict[str, float]:
     build(SYNC, "deploy/sync_baseline.Dockerfile")
     build(LOCUST, "deploy/locust.Dockerfile")
     build_bento()
+    # each bento build leaves the previous image untagged: about 0.5 GB a build
+    podman("image", "prune", "--force")
     return {name: image_size_mb(name) for name in (REDIS, SYNC, LOCUST, BENTO)}
 
 

@@ -8,15 +8,17 @@ the reason, never passed.
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
 
 from harness import containers
-from harness.processes import free_port, http_ready
+from harness.processes import ROOT, free_port, http_ready
 from harness.redis_server import redis_answers
 from scoring.answers import scores_for
 from tests.servers import TEST_ENTITIES, seed_store, wait_for
@@ -38,9 +40,11 @@ def images() -> dict[str, float]:
     return containers.build_all()
 
 
-def _run(image: str, env: dict[str, str], *args: str) -> str:
+def _run(image: str, env: dict[str, str], *args: str, network: str = "host") -> str:
     options = [f"--env={k}={v}" for k, v in env.items()]
-    done = containers.podman("run", "--detach", "--network=host", *options, image, *args)
+    if network != "host":  # the name the manifests give Redis's Service
+        options.append("--network-alias=redis")
+    done = containers.podman("run", "--detach", f"--network={network}", *options, image, *args)
     return done.stdout.strip()
 
 
@@ -117,3 +121,60 @@ def test_a_target_container_stops_cleanly_on_sigterm(
     ).stdout.strip()
     assert elapsed < 30, elapsed  # SIGTERM handled: no SIGKILL at the grace period's end
     assert code in ("0", "143"), code  # exited on SIGTERM, not killed (137)
+
+
+def _pod_ip(pod: str, network: str) -> str:
+    infra = containers.podman("pod", "inspect", pod, "--format", "{{.InfraContainerID}}")
+    return _ip(infra.stdout.strip(), network)
+
+
+def _ip(container: str, network: str) -> str:
+    template = "{{(index .NetworkSettings.Networks " + f'"{network}"' + ").IPAddress}}"
+    return containers.podman("inspect", "--format", template, container).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def kube(images: dict[str, float]) -> Iterator[dict[str, str]]:
+    """The two targets' manifests played by podman on a network of their own, Redis beside them."""
+    containers.ensure_nginx()
+    network = f"scoring-kube-{os.getpid()}"
+    containers.podman("network", "create", network)
+    manifests = [str(ROOT / "deploy" / "k8s" / f) for f in ("bento.yaml", "sync-baseline.yaml")]
+    redis_id = ""
+    try:
+        # the StatefulSet is not something podman plays: Redis runs as a container
+        # answering to the Service's name, "redis", on the pods' network
+        redis_id = _run(containers.REDIS, {}, network=network)
+        for manifest in manifests:
+            containers.podman("kube", "play", "--replace", f"--network={network}", manifest)
+        # podman 4.3 gives a ConfigMap's volume directory no execute bit, so a
+        # non-root container cannot read the file in it: open it, restart the proxy
+        mountpoint = containers.podman(
+            "volume", "inspect", "scoring-sync-nginx", "--format", "{{.Mountpoint}}"
+        ).stdout.strip()
+        Path(mountpoint).chmod(0o755)
+        containers.podman("restart", "--time=2", "scoring-sync-pod-0-proxy")
+        seed_store(f"redis://{_ip(redis_id, network)}:6379/0")
+        urls = {
+            "bento": f"http://{_pod_ip('scoring-bento-pod-0', network)}:3000",
+            "sync": f"http://{_pod_ip('scoring-sync-pod-0', network)}:8080",
+        }
+        for url in urls.values():
+            wait_for(functools.partial(http_ready, url + "/readyz"), 120)
+        yield urls
+    finally:
+        for manifest in manifests:
+            containers.podman("kube", "down", manifest, check=False)
+        if redis_id:
+            _remove(redis_id)
+        containers.podman("volume", "rm", "--force", "scoring-sync-nginx", check=False)
+        containers.podman("network", "rm", "--force", network, check=False)
+
+
+@pytest.mark.parametrize("target", ["bento", "sync"])
+def test_the_manifests_played_by_podman_serve_on_their_declared_ports(
+    target: str, kube: dict[str, str]
+) -> None:
+    answer = requests.post(kube[target] + "/predict", json={"entity_id": "e0000042"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["scores"] == scores_for("e0000042")
