@@ -21,18 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
-from harness import environment, processes, redis_server, report, summary
-from harness.ladder import BY_NAME, RUNGS, Rung, start_rung
+from harness import containers, environment, images, processes, redis_server, report, summary
+from harness.ladder import BY_NAME, RUNGS, Rung, in_containers, start_rung
 from harness.load import burst
-from harness.plan import (
-    PROFILES,
-    Experiment,
-    Profile,
-    Progress,
-    estimate_s,
-    plan,
-    users_after_ramp,
-)
+from harness.plan import PROFILES, Experiment, Profile, Progress, estimate_s, plan, users_after_ramp
 from harness.store import feature_store
 from harness.summary import ExperimentResult, RungResult, Summary
 from loadgen.steplog import StepLog
@@ -150,6 +142,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=1,
                         help="Locust worker processes, when one would be the limit")  # fmt: skip
     parser.add_argument("--results", type=Path, default=processes.ROOT / "results")
+    parser.add_argument("--containers", action="store_true",
+                        help="also serve the baseline and the shipped target from their "
+                        "images (podman), with the manifests' CPU and memory limits")  # fmt: skip
     parser.add_argument("--fail-on-targets", action="store_true",
                         help="exit 1 when a performance target is missed")  # fmt: skip
     parser.add_argument("--gate-p95-ms", type=float, default=None,
@@ -174,6 +169,8 @@ def _refuse_what_cannot_run(parser: argparse.ArgumentParser, args: argparse.Name
     gated = args.gate_p95_ms is not None or args.gate_error_rate is not None
     if gated and shipped not in names:
         parser.error(f"--gate-p95-ms and --gate-error-rate judge {shipped}, left out by --rungs")
+    if args.containers and (problem := containers.engine_problem()):
+        parser.error(f"--containers: {problem}")
     url = os.environ.get("REDIS_URL")
     if url and not redis_server.redis_answers(url):
         parser.error(f"REDIS_URL {features.redacted_url(url)} does not answer; unset it to use "
@@ -194,6 +191,9 @@ def run(args: argparse.Namespace, argv: list[str] | None, out: Path) -> Summary:
     """Run the chosen rungs and return the run's summary (targets judged)."""
     profile = PROFILES[args.profile]
     chosen = [r for r in RUNGS if r.name in args.rungs.split(",")]
+    if args.containers:  # the headline pair again, each from its image
+        chosen += in_containers(chosen)
+        images.build_all()
     progress = Progress(sum(estimate_s(plan(r, profile, args.users), profile) for r in chosen))
     progress.say(f"{args.profile} profile, rungs {[r.name for r in chosen]}, writing {out}")
     started = out.name

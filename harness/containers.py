@@ -1,37 +1,26 @@
-"""Container images with podman: the engine's configuration, a base image, the project's images.
+"""podman on this host: its configuration, and targets served from their images.
 
-python -m harness.containers --help. Where no registry is reachable, the
-Python 3.11 base is made from Debian packages (debootstrap) and tagged with
-the official image's name, so the Dockerfiles and the bento build unmodified;
-with a reachable registry the official image is pulled and nothing is made.
 A host's engine quirks (runtime, ulimits) go in a containers.conf of the
-project's own, given to podman through CONTAINERS_CONF, never in /etc.
+project's own, given to podman through CONTAINERS_CONF, never in /etc. The
+images themselves are made by harness/images.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import shutil
 import subprocess
-import sys
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from harness.processes import BIN, ROOT
+from harness.processes import ROOT, Managed, free_port, http_ready, spawn, wait_ready
 
-BASE = "docker.io/library/python:3.11-slim"
-REDIS = "localhost/scoring-redis:latest"
-SYNC = "localhost/scoring-sync-baseline:latest"
-LOCUST = "localhost/scoring-locust:latest"
-BENTO = "localhost/scoring-service:latest"
-# the sync pod's proxy in deploy/k8s/sync-baseline.yaml; a Debian stand-in where it cannot be pulled
-NGINX = "docker.io/nginxinc/nginx-unprivileged:1.27-alpine"
 CONF = ROOT / ".containers" / "containers.conf"
+# what deploy/k8s gives each target's pod
+CPUS = 2
+MEMORY = "2g"
 PACKAGES = ("podman", "buildah", "runc", "debootstrap")
-SUITE = "bookworm"  # Debian 12: its python3 is 3.11, as pyproject.toml and bentofile.yaml ask
-MIRROR = "http://deb.debian.org/debian"
 
 
 def write_conf() -> Path:
@@ -89,129 +78,37 @@ def image_exists(name: str) -> bool:
     return podman("image", "exists", name, check=False).returncode == 0
 
 
-def ensure_nginx() -> str:
-    """Pull the proxy image the manifests name, or build deploy/nginx.Dockerfile under that name."""
-    if image_exists(NGINX):
-        return "present"
-    if podman("pull", "--quiet", NGINX, check=False, timeout=120).returncode == 0:
-        return "pulled"
-    build(NGINX, "deploy/nginx.Dockerfile")
-    return "built from Debian packages"
+@dataclass
+class Container(Managed):
+    """A target served by `podman run` in the foreground: SIGTERM reaches the container."""
+
+    container: str = ""
+
+    @property
+    def pid(self) -> int:
+        """The container's first process on the host, whose tree the probe measures."""
+        inspected = podman("inspect", "--format", "{{.State.Pid}}", self.container, check=False)
+        return int(inspected.stdout.strip() or self.process.pid)
+
+    def stop(self, grace_s: float = 30.0) -> int | None:
+        try:
+            return super().stop(grace_s)
+        finally:  # a podman client killed at the end of the grace leaves its container
+            podman("rm", "--force", "--time=2", self.container, check=False)
 
 
-def ensure_base() -> str:
-    """Pull the official base, or make it from Debian packages; say which."""
-    if image_exists(BASE):
-        return "present"
-    if podman("pull", "--quiet", BASE, check=False, timeout=120).returncode == 0:
-        return "pulled"
-    make_base()
-    return "made from Debian packages"
-
-
-def make_base() -> None:
-    """Make BASE from debootstrap: Debian 12's Python 3.11, pip, venv and the host's CAs."""
-    with tempfile.TemporaryDirectory(prefix="base-") as tmp:
-        root = Path(tmp) / "root"
-        include = "python3,python3-venv,python3-pip,ca-certificates"
-        subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={include}", SUITE, str(root), MIRROR],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        # a TLS-inspecting proxy's CA, if the host has one, must be trusted inside builds
-        extra = Path("/usr/local/share/ca-certificates")
-        for cert in extra.glob("*.crt") if extra.is_dir() else []:
-            shutil.copy(cert, root / "usr/local/share/ca-certificates" / cert.name)
-        subprocess.run(
-            ["chroot", str(root), "update-ca-certificates"], check=True, capture_output=True
-        )
-        for name, target in (("python", "python3"), ("pip", "pip3")):
-            (root / "usr/local/bin" / name).symlink_to(f"/usr/bin/{target}")
-        shutil.rmtree(root / "var/lib/apt/lists", ignore_errors=True)
-        shutil.rmtree(root / "var/cache/apt/archives", ignore_errors=True)
-        changes = [
-            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "ENV LANG=C.UTF-8",
-            # Debian marks its Python as system-managed; the official image does not
-            "ENV PIP_BREAK_SYSTEM_PACKAGES=1",
-            # uv ignores the system CA store unless told
-            "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
-            'CMD ["python3"]',
-        ]
-        tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
-        subprocess.run(
-            ["podman", "import", *(f"--change={c}" for c in changes), "-", BASE],
-            stdin=tar.stdout, env=environment(), check=True, capture_output=True,
-        )  # fmt: skip
-        tar.wait()
-
-
-def build(name: str, containerfile: str) -> None:
-    """Build one of the project's Dockerfiles from the repository root."""
-    podman(
-        "build",
-        "--quiet",
-        "--format=docker",
-        "-f",
-        str(ROOT / containerfile),
-        "-t",
-        name,
-        str(ROOT),
-        timeout=900,
-    )
-
-
-def build_bento() -> None:
-    """bentoml build, then bentoml containerize with the podman backend."""
-    env = {**environment(), "BENTOML_DO_NOT_TRACK": "True"}
-    tag = subprocess.run(
-        [str(BIN / "bentoml"), "build", "--output", "tag"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1].removeprefix("__tag__:")  # fmt: skip
-    subprocess.run(
-        [str(BIN / "bentoml"), "containerize", tag, "--backend", "podman", "-t", BENTO],
-        # from "/": BentoML 1.4.39 refuses a dockerfile_template outside the working
-        # directory, and it reads the template from its temporary build context
-        cwd="/", env=env, check=True, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-
-
-def image_size_mb(name: str) -> float:
-    """The image's size as podman reports it, in MB."""
-    return int(podman("image", "inspect", name, "--format", "{{.Size}}").stdout) / 1e6
-
-
-def build_all() -> dict[str, float]:
-    """Every image the project runs, built (cached layers reused); their sizes in MB."""
-    ensure_base()
-    build(REDIS, "deploy/redis.Dockerfile")
-    build(SYNC, "deploy/sync_baseline.Dockerfile")
-    build(LOCUST, "deploy/locust.Dockerfile")
-    build_bento()
-    # each bento build leaves the previous image untagged: about 0.5 GB a build
-    podman("image", "prune", "--force")
-    return {name: image_size_mb(name) for name in (REDIS, SYNC, LOCUST, BENTO)}
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.containers", description=__doc__)
-    parser.add_argument("what", choices=["check", "base", "images"],
-                        help="check: can containers run here; base: the Python 3.11 base; "
-                        "images: every image, with sizes")  # fmt: skip
-    args = parser.parse_args(argv)
-    problem = engine_problem()
-    if problem is not None:
-        print(f"containers: {problem}", file=sys.stderr)
-        return 2
-    if args.what == "base":
-        print(f"{BASE}: {ensure_base()}")
-    elif args.what == "images":
-        for name, size in build_all().items():
-            print(f"{name}: {size:.0f} MB")
-    else:
-        print(f"containers: podman runs here, configured by {CONF}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def start(
+    name: str, image: str, kind: str, redis_url: str, log_dir: Path, env: dict[str, str]
+) -> Container:
+    """Serve a target from its image on a free port, with the manifests' CPU and memory limits."""
+    port = free_port()
+    env = {**env, "REDIS_URL": redis_url}
+    env |= {"PORT": str(port)} if kind == "bento" else {"SYNC_BIND": f"127.0.0.1:{port}"}
+    container = f"{name}-{port}"
+    argv = ["podman", "run", "--rm", f"--name={container}", "--network=host",
+            f"--cpus={CPUS}", f"--memory={MEMORY}", *(f"--env={k}={v}" for k, v in env.items()),
+            image]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    started = spawn(name, argv, url, log_dir, environment())
+    managed = Container(started.name, started.process, url, started.log_path, container=container)
+    return wait_ready(managed, lambda: http_ready(url + "/readyz"), 180)

@@ -6,11 +6,11 @@ the time estimate and the report read these fields and never a rung's name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from harness import processes
+from harness import containers, images, processes
 from scoring.settings import Settings, SyncSettings, as_environment, settings
 
 SYNC_WORKERS = SyncSettings.model_fields["workers"].get_default()
@@ -40,6 +40,8 @@ class Rung:
     # the edge design the shipped one is held against, and the framework-free ceiling
     role: Literal["baseline", "shipped", "edge", "ceiling", ""] = ""
     batching: bool = False  # batches requests: checked cold, and at 1 user after load
+    image: str = ""  # served from this container image (--containers), not as processes
+    twin: str = ""  # the process rung a container rung repeats
 
     @property
     def headline(self) -> bool:
@@ -124,8 +126,25 @@ RUNGS = (
 BY_NAME = {rung.name: rung for rung in RUNGS}
 
 
+def in_containers(rungs: list[Rung]) -> list[Rung]:
+    """The headline rungs again, each served from its image with the manifests' limits."""
+    image_of = {"sync": images.SYNC, "bento": images.BENTO}
+    limits = f"{containers.CPUS} CPUs and {containers.MEMORY} enforced by podman (cgroups)"
+    return [
+        replace(
+            rung, name=f"{rung.name}-container", title=f"{rung.title}, in a container",
+            resources=f"{rung.resources}; from image {image_of[rung.kind]}, {limits}",
+            isolates="running from the image instead of processes on the host",
+            image=image_of[rung.kind], twin=rung.name, role="",
+        )
+        for rung in rungs if rung.headline and not rung.service
+    ]  # fmt: skip
+
+
 def start_rung(rung: Rung, redis_url: str, log_dir: Path) -> processes.Managed:
     """Serve one rung on a free port with its environment."""
+    if rung.image:
+        return containers.start(rung.name, rung.image, rung.kind, redis_url, log_dir, rung.env)
     if rung.kind == "sync":
         return processes.start_sync(log_dir, redis_url, workers=rung.workers, env=rung.env)
     if rung.kind == "bare":

@@ -15,9 +15,13 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+
+M = TypeVar("M", bound="Managed")
 
 
 def free_port() -> int:
@@ -84,7 +88,7 @@ def spawn(
     return Managed(name=name, process=process, url=url, log_path=log_path)
 
 
-def wait_ready(managed: Managed, ready: object, timeout_s: float) -> Managed:
+def wait_ready(managed: M, ready: object, timeout_s: float) -> M:
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:

@@ -29,6 +29,8 @@ class RungResult(TypedDict):
     env: dict[str, str]
     role: str
     batching: bool
+    image: NotRequired[str]  # runs before --containers have neither
+    twin: NotRequired[str]
     experiments: dict[str, ExperimentResult]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.report import capacity, queueing
 from harness.report.explain import LITTLE_TOLERANCE, breakdown, explain, little
+from harness.report.served import served_from
 from harness.report.text import fmt, table
 from harness.summary import Summary, rung_named, step
 from loadgen.steplog import Step
@@ -212,6 +213,7 @@ def _reproduce(summary: Summary) -> list[str]:
 def render(summary: Summary, plots: list[str]) -> str:
     """Write the report as Markdown."""
     lines = [*_head(summary), *_capacity(summary, plots), *_ladder(summary, plots)]
+    lines += served_from(summary)
     for role in HEADLINE_ROLES:
         name = rung_named(summary, role)
         if name:

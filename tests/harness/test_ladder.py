@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from harness.ladder import RUNGS
+from typing import cast
+
+from harness import containers, images
+from harness.ladder import BY_NAME, RUNGS, in_containers
 from harness.plan import PROFILES, estimate_s, plan
+from harness.report.served import served_from
+from harness.summary import Summary
 
 
 def test_every_role_of_the_report_is_held_by_exactly_one_rung() -> None:
@@ -41,3 +46,18 @@ def test_the_estimate_iterates_the_plan() -> None:
     assert estimate_s(experiments, quick) > estimate_s(experiments[:1], quick) > 0
     # the quick profile stays well inside the 10 minutes its users are promised
     assert sum(estimate_s(plan(r, quick, 200), quick) for r in RUNGS) < 600
+
+
+def test_containers_repeat_the_headline_pair_from_their_images() -> None:
+    repeated = in_containers(list(RUNGS))
+    assert {r.twin for r in repeated} == {r.name for r in RUNGS if r.headline}
+    for rung in repeated:
+        assert rung.image in (images.SYNC, images.BENTO)
+        assert rung.role == ""  # the ladder and the batching checks, not the whole headline plan
+        assert rung.name not in BY_NAME
+        assert f"{containers.CPUS} CPUs" in rung.resources
+
+
+def test_the_report_says_where_targets_ran() -> None:
+    summary = cast(Summary, {"rungs": {"a": {"twin": ""}}})
+    assert "ran as processes on the host" in "\n".join(served_from(summary))

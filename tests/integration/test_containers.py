@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import containers
+from harness import containers, images
 from harness.processes import ROOT, free_port, http_ready
 from harness.redis_server import redis_answers
 from scoring.answers import scores_for
@@ -33,11 +33,11 @@ class Running:
 
 
 @pytest.fixture(scope="module")
-def images() -> dict[str, float]:
+def built() -> dict[str, float]:
     problem = containers.engine_problem()
     if problem is not None:
         pytest.skip(problem)
-    return containers.build_all()
+    return images.build_all()
 
 
 def _run(image: str, env: dict[str, str], *args: str, network: str = "host") -> str:
@@ -53,21 +53,21 @@ def _remove(container_id: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(images: dict[str, float]) -> Iterator[dict[str, Running]]:
+def stack(built: dict[str, float]) -> Iterator[dict[str, Running]]:
     started: dict[str, Running] = {}
     try:
         port = free_port()
         redis_url = f"redis://127.0.0.1:{port}/0"
-        started["redis"] = Running(_run(containers.REDIS, {}, "--port", str(port)), redis_url)
+        started["redis"] = Running(_run(images.REDIS, {}, "--port", str(port)), redis_url)
         wait_for(lambda: redis_answers(redis_url), 30)
         seed_store(redis_url)
         bento, sync = free_port(), free_port()
         started["bento"] = Running(
-            _run(containers.BENTO, {"REDIS_URL": redis_url, "PORT": str(bento)}),
+            _run(images.BENTO, {"REDIS_URL": redis_url, "PORT": str(bento)}),
             f"http://127.0.0.1:{bento}",
         )
         started["sync"] = Running(
-            _run(containers.SYNC, {"REDIS_URL": redis_url, "SYNC_BIND": f"127.0.0.1:{sync}"}),
+            _run(images.SYNC, {"REDIS_URL": redis_url, "SYNC_BIND": f"127.0.0.1:{sync}"}),
             f"http://127.0.0.1:{sync}",
         )
         for name in ("bento", "sync"):
@@ -78,9 +78,9 @@ def stack(images: dict[str, float]) -> Iterator[dict[str, Running]]:
             _remove(running.container_id)
 
 
-def test_images_are_reported_with_their_sizes(images: dict[str, float]) -> None:
-    assert set(images) == {containers.REDIS, containers.SYNC, containers.LOCUST, containers.BENTO}
-    assert all(size > 10 for size in images.values())
+def test_images_are_reported_with_their_sizes(built: dict[str, float]) -> None:
+    assert set(built) == {images.REDIS, images.SYNC, images.LOCUST, images.BENTO}
+    assert all(size > 10 for size in built.values())
 
 
 @pytest.mark.parametrize("target", ["bento", "sync"])
@@ -100,7 +100,7 @@ def test_a_target_container_answers_the_contract(target: str, stack: dict[str, R
 
 def test_the_locust_image_drives_a_target_container(stack: dict[str, Running]) -> None:
     done = containers.podman(
-        "run", "--rm", "--network=host", containers.LOCUST,
+        "run", "--rm", "--network=host", images.LOCUST,
         "-H", stack["bento"].url, "--headless", "-u", "10", "-r", "10", "-t", "4s",
         "--only-summary", "--exit-code-on-error", "1", "--entities", str(TEST_ENTITIES),
         timeout=120, check=False,
@@ -134,9 +134,9 @@ def _ip(container: str, network: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def kube(images: dict[str, float]) -> Iterator[dict[str, str]]:
+def kube(built: dict[str, float]) -> Iterator[dict[str, str]]:
     """The two targets' manifests played by podman on a network of their own, Redis beside them."""
-    containers.ensure_nginx()
+    images.ensure_nginx()
     network = f"scoring-kube-{os.getpid()}"
     containers.podman("network", "create", network)
     manifests = [str(ROOT / "deploy" / "k8s" / f) for f in ("bento.yaml", "sync-baseline.yaml")]
@@ -144,7 +144,7 @@ def kube(images: dict[str, float]) -> Iterator[dict[str, str]]:
     try:
         # the StatefulSet is not something podman plays: Redis runs as a container
         # answering to the Service's name, "redis", on the pods' network
-        redis_id = _run(containers.REDIS, {}, network=network)
+        redis_id = _run(images.REDIS, {}, network=network)
         for manifest in manifests:
             containers.podman("kube", "play", "--replace", f"--network={network}", manifest)
         # podman 4.3 gives a ConfigMap's volume directory no execute bit, so a
