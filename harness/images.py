@@ -54,8 +54,11 @@ def make_base() -> None:
     with tempfile.TemporaryDirectory(prefix="base-") as tmp:
         root = Path(tmp) / "root"
         include = "python3,python3-venv,python3-pip,ca-certificates"
+        keyring = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+        debootstrap = shutil.which("debootstrap") or "/usr/sbin/debootstrap"
         subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={include}", SUITE, str(root), MIRROR],
+            [debootstrap, "--variant=minbase", f"--include={include}",
+             *([f"--keyring={keyring}"] if keyring.exists() else []), SUITE, str(root), MIRROR],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
         # a TLS-inspecting proxy's CA, if the host has one, must be trusted inside builds
@@ -63,7 +66,9 @@ def make_base() -> None:
         for cert in extra.glob("*.crt") if extra.is_dir() else []:
             shutil.copy(cert, root / "usr/local/share/ca-certificates" / cert.name)
         subprocess.run(
-            ["chroot", str(root), "update-ca-certificates"], check=True, capture_output=True
+            [shutil.which("chroot") or "/usr/sbin/chroot", str(root), "update-ca-certificates"],
+            check=True,
+            capture_output=True,
         )
         for name, target in (("python", "python3"), ("pip", "pip3")):
             (root / "usr/local/bin" / name).symlink_to(f"/usr/bin/{target}")

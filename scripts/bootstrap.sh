@@ -21,8 +21,10 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
 # the container tests: podman and its parts from Debian's archive (as root only:
 # elsewhere those tests are skipped, with the reason)
 if [ "$(id -u)" = 0 ] && ! { command -v podman && command -v buildah && command -v runc \
-    && { command -v debootstrap || [ -x /usr/sbin/debootstrap ]; }; } >/dev/null; then
-  apt_install podman buildah runc debootstrap
+    && { command -v debootstrap || [ -x /usr/sbin/debootstrap ]; } \
+    && [ -f /usr/share/keyrings/debian-archive-keyring.gpg ]; } >/dev/null; then
+  # the keyring: debootstrap checks Debian's archive with it (Ubuntu lacks it)
+  apt_install podman buildah runc debootstrap debian-archive-keyring
 fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv 2>/dev/null || { apt_install python3.11-venv && "$PYTHON" -m venv .venv; }
