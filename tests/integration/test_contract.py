@@ -18,6 +18,15 @@ from tests.contract_cases import ERROR_CASES, chunks
 from tests.servers import BAD_ENTITIES, HUGE_ENTITY
 
 pytestmark = pytest.mark.integration
+Targets = tuple[Managed, ...]
+
+
+@pytest.fixture
+def every_target(
+    bento_server: Managed, edge_server: Managed, bare_server: Managed, sync_server: Managed
+) -> Targets:
+    """The four targets, for the tests that require the same answer from each."""
+    return (bento_server, edge_server, bare_server, sync_server)
 
 
 def _send(server: Managed, case: str) -> requests.Response:
@@ -29,13 +38,13 @@ def _send(server: Managed, case: str) -> requests.Response:
 
 
 def test_same_entity_gives_the_same_scores_on_every_target(
-    bento_server: Managed, edge_server: Managed, bare_server: Managed, sync_server: Managed
+    every_target: Targets,
 ) -> None:
     for index in (0, 1, 1999):
         entity_id = features.entity_id_for(index)
         answers = [
             requests.post(s.url + "/predict", json={"entity_id": entity_id}, timeout=10)
-            for s in (bento_server, edge_server, bare_server, sync_server)
+            for s in every_target
         ]
         assert [a.status_code for a in answers] == [200] * 4
         assert all(a.json() == answers[0].json() for a in answers)
@@ -58,12 +67,9 @@ def test_answers_carry_a_server_timing_breakdown(target: Managed) -> None:
 @pytest.mark.parametrize("case", list(ERROR_CASES))
 def test_error_contract_is_identical_on_every_target(
     case: str,
-    bento_server: Managed,
-    edge_server: Managed,
-    bare_server: Managed,
-    sync_server: Managed,
+    every_target: Targets,
 ) -> None:
-    servers = (bento_server, edge_server, bare_server, sync_server)
+    servers = every_target
     answers = [_send(server, case) for server in servers]
     expected_status = ERROR_CASES[case][3]
     assert [a.status_code for a in answers] == [expected_status] * len(servers)
@@ -79,12 +85,9 @@ def test_error_contract_is_identical_on_every_target(
 @pytest.mark.parametrize("entity_id", list(BAD_ENTITIES))
 def test_a_bad_stored_vector_answers_the_same_500_on_every_target(
     entity_id: str,
-    bento_server: Managed,
-    edge_server: Managed,
-    bare_server: Managed,
-    sync_server: Managed,
+    every_target: Targets,
 ) -> None:
-    servers = (bento_server, edge_server, bare_server, sync_server)
+    servers = every_target
     answers = [
         requests.post(s.url + "/predict", json={"entity_id": entity_id}, timeout=10)
         for s in servers
@@ -116,9 +119,9 @@ def test_a_bad_vector_fails_only_its_own_request_of_a_batch(target: Managed) -> 
 
 
 def test_a_huge_finite_vector_scores_without_overflow(
-    bento_server: Managed, edge_server: Managed, bare_server: Managed, sync_server: Managed
+    every_target: Targets,
 ) -> None:
-    servers = (bento_server, edge_server, bare_server, sync_server)
+    servers = every_target
     answers = [
         requests.post(s.url + "/predict", json={"entity_id": HUGE_ENTITY[0]}, timeout=10)
         for s in servers
@@ -171,13 +174,10 @@ RAW_CASES = {
 @pytest.mark.parametrize("case", list(RAW_CASES))
 def test_hostile_requests_get_the_same_answer_on_every_target(
     case: str,
-    bento_server: Managed,
-    edge_server: Managed,
-    bare_server: Managed,
-    sync_server: Managed,
+    every_target: Targets,
 ) -> None:
     request, status = RAW_CASES[case]
-    answers = [_raw(s, request) for s in (bento_server, edge_server, bare_server, sync_server)]
+    answers = [_raw(s, request) for s in every_target]
     assert {a[0] for a in answers} == {status}
     assert len(set(answers)) == 1, answers  # same status, Content-Type and bytes
 
