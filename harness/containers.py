@@ -67,6 +67,9 @@ def engine_problem() -> str | None:
     """Why no container can run here, or None."""
     if shutil.which("podman") is None:
         return f"podman is not installed (apt-get install {' '.join(PACKAGES)})"
+    if os.geteuid() != 0:
+        # rootful podman, and debootstrap and chroot for the base image, need root
+        return "the container tests run podman as root (run the tests as root)"
     write_conf()
     done = podman("info", "--format", "{{.Host.OCIRuntime.Name}}", check=False, timeout=60)
     if done.returncode != 0:
