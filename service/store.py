@@ -25,7 +25,11 @@ async def not_ready_reason() -> str | None:
 
 
 class FeatureStoreClient:
-    """Own the process's Redis pool; the service is ready while Redis answers."""
+    """Own the process's Redis pool.
+
+    Readiness is the ASGI guard's: it answers /readyz 503 with the store's
+    problem (not_ready_reason), so BentoML's own probe is not asked the same.
+    """
 
     # one connection per request in progress; opened at startup, not in a burst
     warm_connections = min(settings.max_in_flight, settings.redis_max_connections)
@@ -57,6 +61,3 @@ class FeatureStoreClient:
     @bentoml.on_shutdown
     async def close_redis(self) -> None:
         await self.redis.aclose()
-
-    async def __is_ready__(self) -> bool:
-        return await features.not_ready_reason_async(self.redis) is None

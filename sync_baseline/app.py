@@ -54,8 +54,6 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     store = store or features.sync_client(config)
-    # a store that can never work stops the worker; one not yet up or seeded is logged
-    features.warn_at_start(features.store_problem(store))
     # one instance of each model per worker process, like one per BentoML service
     model_a = SleepingModel("model_a", config)
     model_b = SleepingModel("model_b", config)
