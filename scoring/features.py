@@ -182,10 +182,12 @@ async def fetch_many_async(client: aredis.Redis, entity_ids: Sequence[str]) -> l
 
 
 def _fetched(entity_id: str, raw: bytes | str | None, wrong_type: bytes | None) -> Fetched:
+    if wrong_type is not None:
+        return _wrong_type(entity_id, wrong_type)
+    if raw is None:
+        return None
     try:
-        if wrong_type is not None:
-            raise _wrong_type(entity_id, wrong_type)
-        return None if raw is None else checked_features(entity_id, raw, settings.feature_dim)
+        return checked_features(entity_id, raw, settings.feature_dim)
     except BadFeatures as bad:
         return bad
 

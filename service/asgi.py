@@ -201,22 +201,28 @@ async def _send_error(
 async def _send_json(
     send: Send, status: int, payload: dict[str, Any], extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    body = contract.encode_json(payload)
-    headers: list[Any] = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        *((k.lower().encode(), v.encode()) for k, v in contract.error_headers(status).items()),
-        *(extra or []),
+    contract_headers = [
+        (k.lower().encode(), v.encode()) for k, v in contract.error_headers(status).items()
     ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    body = contract.encode_json(payload)
+    await _send(send, status, b"application/json", body, [*contract_headers, *(extra or [])])
 
 
 async def _send_text(send: Send, status: int, text: str) -> None:
-    body = text.encode()
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
+    await _send(send, status, b"text/plain; charset=utf-8", text.encode())
+
+
+async def _send(
+    send: Send,
+    status: int,
+    content_type: bytes,
+    body: bytes,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    headers: list[Any] = [
+        (b"content-type", content_type),
         (b"content-length", str(len(body)).encode()),
+        *(extra or []),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
