@@ -11,7 +11,6 @@ import functools
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,12 +23,6 @@ from scoring.answers import scores_for
 from tests.servers import TEST_ENTITIES, seed_store, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.containers]
-
-
-@dataclass(frozen=True)
-class Running:
-    container_id: str
-    url: str
 
 
 @pytest.fixture(scope="module")
@@ -53,29 +46,29 @@ def _remove(container_id: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(built: dict[str, float]) -> Iterator[dict[str, Running]]:
-    started: dict[str, Running] = {}
+def redis_url(built: dict[str, float]) -> Iterator[str]:
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    container_id = _run(images.REDIS, {}, "--port", str(port))
     try:
-        port = free_port()
-        redis_url = f"redis://127.0.0.1:{port}/0"
-        started["redis"] = Running(_run(images.REDIS, {}, "--port", str(port)), redis_url)
-        wait_for(lambda: redis_answers(redis_url), 30)
-        seed_store(redis_url)
-        bento, sync = free_port(), free_port()
-        started["bento"] = Running(
-            _run(images.BENTO, {"REDIS_URL": redis_url, "PORT": str(bento)}),
-            f"http://127.0.0.1:{bento}",
-        )
-        started["sync"] = Running(
-            _run(images.SYNC, {"REDIS_URL": redis_url, "SYNC_BIND": f"127.0.0.1:{sync}"}),
-            f"http://127.0.0.1:{sync}",
-        )
-        for name in ("bento", "sync"):
-            wait_for(functools.partial(http_ready, started[name].url + "/readyz"), 120)
+        wait_for(lambda: redis_answers(url), 30)
+        seed_store(url)
+        yield url
+    finally:
+        _remove(container_id)
+
+
+@pytest.fixture(scope="module")
+def stack(redis_url: str, log_dir: Path) -> Iterator[dict[str, containers.Container]]:
+    """Both targets served from their images, as the comparison's --containers serves them."""
+    started: dict[str, containers.Container] = {}
+    try:
+        for kind, image in (("bento", images.BENTO), ("sync", images.SYNC)):
+            started[kind] = containers.start(kind, image, kind, redis_url, log_dir, {})
         yield started
     finally:
-        for running in started.values():
-            _remove(running.container_id)
+        for container in started.values():
+            container.stop()
 
 
 def test_images_are_reported_with_their_sizes(built: dict[str, float]) -> None:
@@ -84,7 +77,9 @@ def test_images_are_reported_with_their_sizes(built: dict[str, float]) -> None:
 
 
 @pytest.mark.parametrize("target", ["bento", "sync"])
-def test_a_target_container_answers_the_contract(target: str, stack: dict[str, Running]) -> None:
+def test_a_target_container_answers_the_contract(
+    target: str, stack: dict[str, containers.Container]
+) -> None:
     url = stack[target].url
     for index in (0, 7, 1999):
         entity_id = f"e{index:07d}"
@@ -98,7 +93,9 @@ def test_a_target_container_answers_the_contract(target: str, stack: dict[str, R
     assert requests.options(url + "/predict", timeout=10).status_code == 405
 
 
-def test_the_locust_image_drives_a_target_container(stack: dict[str, Running]) -> None:
+def test_the_locust_image_drives_a_target_container(
+    stack: dict[str, containers.Container],
+) -> None:
     done = containers.podman(
         "run", "--rm", "--network=host", images.LOCUST,
         "-H", stack["bento"].url, "--headless", "-u", "10", "-r", "10", "-t", "4s",
@@ -111,16 +108,13 @@ def test_the_locust_image_drives_a_target_container(stack: dict[str, Running]) -
 
 @pytest.mark.parametrize("target", ["sync", "bento"])  # last: the others need Redis and bento
 def test_a_target_container_stops_cleanly_on_sigterm(
-    target: str, stack: dict[str, Running]
+    target: str, stack: dict[str, containers.Container]
 ) -> None:
     started = time.monotonic()
-    containers.podman("stop", "--time=30", stack[target].container_id, timeout=60)
+    code = stack[target].stop(grace_s=30)  # SIGTERM to `podman run`, which passes it on
     elapsed = time.monotonic() - started
-    code = containers.podman(
-        "inspect", "--format", "{{.State.ExitCode}}", stack[target].container_id
-    ).stdout.strip()
     assert elapsed < 30, elapsed  # SIGTERM handled: no SIGKILL at the grace period's end
-    assert code in ("0", "143"), code  # exited on SIGTERM, not killed (137)
+    assert code in (0, 143), code  # exited on SIGTERM, not killed (137)
 
 
 def _pod_ip(pod: str, network: str) -> str:
