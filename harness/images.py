@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.containers import CONF, engine_problem, environment, image_exists, podman
@@ -29,24 +30,25 @@ SUITE = "bookworm"  # Debian 12: its python3 is 3.11, as pyproject.toml and bent
 MIRROR = "http://deb.debian.org/debian"
 
 
+def _ensure(name: str, make: Callable[[], object], made: str) -> str:
+    """Keep name when present, pull it when a registry answers, else make it; say which."""
+    if image_exists(name):
+        return "present"
+    if podman("pull", "--quiet", name, check=False, timeout=120).returncode == 0:
+        return "pulled"
+    make()
+    return made
+
+
 def ensure_nginx() -> str:
     """Pull the proxy image the manifests name, or build deploy/nginx.Dockerfile under that name."""
-    if image_exists(NGINX):
-        return "present"
-    if podman("pull", "--quiet", NGINX, check=False, timeout=120).returncode == 0:
-        return "pulled"
-    build(NGINX, "deploy/nginx.Dockerfile")
-    return "built from Debian packages"
+    nginx = "deploy/nginx.Dockerfile"
+    return _ensure(NGINX, lambda: build(NGINX, nginx), "built from Debian packages")
 
 
 def ensure_base() -> str:
     """Pull the official base, or make it from Debian packages; say which."""
-    if image_exists(BASE):
-        return "present"
-    if podman("pull", "--quiet", BASE, check=False, timeout=120).returncode == 0:
-        return "pulled"
-    make_base()
-    return "made from Debian packages"
+    return _ensure(BASE, make_base, "made from Debian packages")
 
 
 def make_base() -> None:
