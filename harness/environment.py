@@ -32,6 +32,22 @@ def _redis_server_version() -> str:
     return done.stdout.strip()
 
 
+def _git(*args: str) -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None  # not a checkout (an unpacked archive), or no git
+    return done.stdout.strip()
+
+
+def code_version() -> dict[str, Any]:
+    """The commit the run's code came from, and whether the tree differed from it."""
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
 def describe() -> dict[str, Any]:
     """Return the machine and software a run used."""
     return {
@@ -42,4 +58,5 @@ def describe() -> dict[str, Any]:
         "python": platform.python_version(),
         "packages": {name: metadata.version(name) for name in PACKAGES},
         "redis_server": _redis_server_version(),
+        **code_version(),
     }

@@ -117,7 +117,7 @@ def build_bento() -> None:
     ).stdout.strip().splitlines()[-1].removeprefix("__tag__:")  # fmt: skip
     subprocess.run(
         [str(BIN / "bentoml"), "containerize", tag, "--backend", "podman", "-t", BENTO],
-        # from "/": BentoML 1.4.39 refuses a dockerfile_template outside the working
+        # from "/": BentoML 1.4 refuses a dockerfile_template outside the working
         # directory, and it reads the template from its temporary build context
         cwd="/", env=env, check=True, capture_output=True, text=True, timeout=900,
     )  # fmt: skip

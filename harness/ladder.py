@@ -12,6 +12,7 @@ from typing import Literal
 
 from harness import containers, images, processes
 from scoring.settings import Settings, SyncSettings, as_environment, settings
+from service import runtime
 
 SYNC_WORKERS = SyncSettings.model_fields["workers"].get_default()
 # The baseline's queue-time shedding is off in the comparison: at 200 users
@@ -19,8 +20,9 @@ SYNC_WORKERS = SyncSettings.model_fields["workers"].get_default()
 # second, and the comparison is of throughput and latency, not of who sheds.
 # BentoML's shedding stays on; its steady states here shed nothing.
 SYNC_COMPARISON_ENV = as_environment(SyncSettings, queue_timeout_ms=0)
-SHIPPED_ENTRY_WORKERS = 2  # as bentoconfiguration.yaml sets for Scorer
+SHIPPED_ENTRY_WORKERS: int = runtime.ENTRY["workers"]  # as @bentoml.service sets for Scorer
 BATCH = f"max {settings.max_batch_size}"
+REGATHER = f"regather {settings.regather_ms:g}/{settings.regather_max_ms:g} ms"
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,11 @@ class Rung:
     env: dict[str, str] = field(default_factory=dict)
     # what the report compares: the headline pair (both get every experiment),
     # the edge design the shipped one is held against, and the framework-free ceiling
-    role: Literal["baseline", "shipped", "edge", "ceiling", ""] = ""
+    role: Literal["baseline", "shipped", "edge", "ceiling", "regather-off", ""] = ""
     batching: bool = False  # batches requests: checked cold, and at 1 user after load
     image: str = ""  # served from this container image (--containers), not as processes
     twin: str = ""  # the process rung a container rung repeats
+    swept: bool = False  # swept in open loop by the quick profile too (the full one sweeps all)
 
     @property
     def headline(self) -> bool:
@@ -60,6 +63,7 @@ RUNGS = (
         f"gunicorn: {SYNC_WORKERS} sync worker processes x 1 thread, 1 instance of each model "
         "per worker, queue-time shedding off",
         "the baseline", "#c0392b", SYNC_WORKERS, env=SYNC_COMPARISON_ENV, role="baseline",
+        swept=True,
     ),
     Rung(
         "sync-par", "sync", "Flask, sync, the two model calls in parallel threads",
@@ -95,32 +99,44 @@ RUNGS = (
         env=as_environment(Settings, model_batcher="continuous"), batching=True,
     ),
     Rung(
-        "async-batched-hop-1-worker", "bento",
-        "BentoML, batching before the hop, 1 entry worker",
-        f"3 processes: Scorer entry (1 worker, continuous batcher, {BATCH}, one MGET and one "
-        "call of each model service per batch) + ModelA + ModelB (1 worker, adaptive batching)",
-        "batching before the hop: one call per batch instead of one per request", "#85c1e9", 1,
-        env=_entry_workers("Scorer", 1), batching=True,
+        "async-batched-hop-2x2", "bento",
+        "BentoML, batching before the hop, 2 entry workers x 2 batches out",
+        "4 processes: Scorer entry (2 workers, a continuous batcher each with 2 batches out, "
+        f"{BATCH}, {REGATHER}) + ModelA + ModelB (1 worker, adaptive batching)",
+        "a queue per entry worker and batches queued at the model services: a request can "
+        "wait behind another worker's batch", "#85c1e9", 2,
+        env={**_entry_workers("Scorer", 2), **as_environment(Settings, batches_in_flight=2)},
+        batching=True,
     ),
     Rung(
-        "async-batched-hop", "bento", "BentoML, batching before the hop (shipped)",
-        f"4 processes: Scorer entry ({SHIPPED_ENTRY_WORKERS} workers, continuous batcher each, "
-        f"{BATCH}, one MGET and one call of each model service per batch) + ModelA + ModelB "
-        "(1 worker, adaptive batching)",
-        "a second entry worker, on the second core", "#2471a3",
-        SHIPPED_ENTRY_WORKERS, role="shipped", batching=True,
+        "async-batched-hop-no-regather", "bento",
+        "BentoML, batching before the hop, one queue, no regather",
+        "3 processes as async-batched-hop, with SCORING_REGATHER_MS=0",
+        "regather: callers that come back together ride one batch instead of taking turns",
+        "#a9cce3", 1, env=as_environment(Settings, regather_ms=0), role="regather-off",
+        batching=True, swept=True,
+    ),
+    Rung(
+        "async-batched-hop", "bento", "BentoML, batching before the hop, one queue (shipped)",
+        f"3 processes: Scorer entry ({SHIPPED_ENTRY_WORKERS} worker, continuous batcher, 1 "
+        f"batch out, {BATCH}, {REGATHER}; one MGET and one call of each model service per "
+        "batch) + ModelA + ModelB (1 worker, adaptive batching)",
+        "one queue in front of each model instead of one per entry worker", "#2471a3",
+        SHIPPED_ENTRY_WORKERS, role="shipped", batching=True, swept=True,
     ),
     Rung(
         "async-edge", "bento", "BentoML, batching at the edge, models in process",
         f"1 process: EdgeScorer (1 worker, so 1 instance of each model as in every rung; "
-        f"continuous batcher, {BATCH}), one MGET and one call of each in-process model per batch",
+        f"continuous batcher, {BATCH}, {REGATHER}), one MGET and one call of each in-process "
+        "model per batch",
         "the cost of the hop to the model services (runners)", "#239b56",
-        1, service="service.edge:EdgeScorer", role="edge", batching=True,
+        1, service="service.edge:EdgeScorer", role="edge", batching=True, swept=True,
     ),
     Rung(
         "bare-starlette", "bare", "Starlette on uvicorn, no BentoML, batching at the edge",
         f"1 uvicorn process (uvloop, httptools), the same pipeline as async-edge ({BATCH})",
         "what BentoML itself costs per request", "#7f8c8d", 1, role="ceiling", batching=True,
+        swept=True,
     ),
 )  # fmt: skip
 BY_NAME = {rung.name: rung for rung in RUNGS}

@@ -25,7 +25,8 @@ class Profile:
     hold_s: float
     ladder_hold_s: float
     ramp_levels: tuple[int, ...]
-    low_levels: tuple[int, ...]
+    # closed-loop users of the few-callers panel: every batching rung and the baseline
+    few_levels: tuple[int, ...]
     soak_s: float = 0.0
     # the open-loop sweep: first rate, factor between rates, points of the bisection,
     # and whether every rung is swept (else the baseline, shipped and edge rungs)
@@ -36,15 +37,13 @@ class Profile:
 
 
 PROFILES = {
-    "quick": Profile("quick", 2, 2, 8, 4, 8, 6, (2, 10, 50, 100, 200, 400), (1, 4)),
+    "quick": Profile("quick", 2, 2, 8, 4, 8, 6, (2, 10, 50, 100, 200, 400), (1, 2, 4, 8)),
     "full": Profile(
         "full", 5, 5, 60, 15, 120, 30, (2, 5, 10, 25, 50, 100, 200, 300, 400, 600, 800),
-        (1, 2, 4), soak_s=600, sweep_start=10, sweep_factor=1.5, bisections=4,
+        (1, 2, 4, 8), soak_s=600, sweep_start=10, sweep_factor=1.5, bisections=4,
         sweep_every_rung=True,
     ),
 }  # fmt: skip
-# the rungs the quick profile sweeps
-QUICK_SWEEP_ROLES = ("baseline", "shipped", "edge")
 
 
 @dataclass(frozen=True)
@@ -67,12 +66,16 @@ def plan(rung: Rung, profile: Profile, users: int) -> list[Experiment]:
         # first, on the fresh server: 1 user, then all users at once
         experiments.append(Experiment("cold", "cold", users, hold_s=profile.low_hold_s))
     experiments.append(Experiment("ladder", "sustained", users, hold_s=profile.ladder_hold_s))
-    if profile.sweep_every_rung or rung.role in QUICK_SWEEP_ROLES:
+    if profile.sweep_every_rung or rung.swept:
         # open loop: the highest Poisson arrival rate that meets the latency SLO
         experiments.append(Experiment("sweep", "sweep"))
+    if rung.batching or rung.role == "baseline":
+        # a few closed-loop callers: do they share batches, or take turns?
+        experiments.append(
+            Experiment("few", "low", levels=profile.few_levels, hold_s=profile.low_hold_s)
+        )
     if rung.headline:
         experiments += [
-            Experiment("low", "low", levels=profile.low_levels, hold_s=profile.low_hold_s),
             Experiment("ramp", "ramp", levels=profile.ramp_levels),
             Experiment("sustained", "sustained", ramp_fraction=1.0),
             Experiment("stress", "stress", ramp_fraction=2.0),

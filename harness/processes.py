@@ -140,9 +140,9 @@ def start_bento(
     timeout_s: float = 90,
     ready_path: str = "/readyz",
 ) -> Managed:
-    """Start `bentoml serve --production` with the repository's configuration."""
+    """Start `bentoml serve` (production mode by default in 1.4) with bentoconfiguration.yaml."""
     port = port or free_port()
-    argv = [str(BIN / "bentoml"), "serve", *([service] if service else []), "--production"]
+    argv = [str(BIN / "bentoml"), "serve", *([service] if service else [])]
     argv += ["--host", "127.0.0.1", "--port", str(port)]
     full_env = {
         "BENTOML_CONFIG": str(ROOT / "bentoconfiguration.yaml"),

@@ -5,13 +5,26 @@ Unlike a batcher that learns how long to wait, it never waits on purpose: at
 by themselves. A bounded queue sheds load with an error the caller maps to 503.
 
 With batches_in_flight above 1, a batch leaves as soon as fewer than that many
-are out, for a handler that queues them somewhere that merges them (a model
-service behind a hop); with 1, for a serial handler (a model in process).
+are out, for a handler that queues them somewhere that merges them; with 1,
+for a serial handler (a model in process, or one behind a hop that this
+batcher is the only caller of).
+
+Regather: a batch that completes predicts its own callers' next requests
+(closed-loop callers come back a round trip later). Without that, two callers
+take turns at a serial model: each one's request waits behind the other's
+batch. So after a batch of n completes, the next batch waits for the
+callers to come back: until n requests
+have arrived since the completion, as long as each arrives within
+regather_ms of the one before (or of the completion), and never more than
+regather_max_ms in all. A lone caller is never held (its own return is the
+one arrival expected); Poisson arrivals, spaced at random, end the wait at
+their first gap longer than regather_ms.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,11 +54,20 @@ class ContinuousBatcher(Generic[In, Out]):
         max_batch_size: int,
         max_queue: int,
         batches_in_flight: int = 1,
+        regather_ms: float = 0.0,
+        regather_max_ms: float = 0.0,
     ) -> None:
         self._handle_batch = handle_batch
         self.max_batch_size = max_batch_size
         self.max_queue = max_queue
         self.batches_in_flight = batches_in_flight
+        self.regather_gap_s = regather_ms / 1000
+        self.regather_max_s = regather_max_ms / 1000
+        # the last completion: when, its size, the arrivals since and the latest one's time
+        self._completed_at = 0.0
+        self._completed_size = 0
+        self._arrivals_since = 0
+        self._arrived_at = 0.0
         self._queue: list[_Pending[In, Out]] = []
         self._wakeup: asyncio.Event | None = None
         self._slots: asyncio.Semaphore | None = None
@@ -64,6 +86,8 @@ class ContinuousBatcher(Generic[In, Out]):
             self._worker = asyncio.create_task(self._run())
         pending: _Pending[In, Out] = _Pending(item, asyncio.get_running_loop().create_future())
         self._queue.append(pending)
+        self._arrivals_since += 1
+        self._arrived_at = pending.queued_at
         assert self._wakeup is not None
         self._wakeup.set()
         return await pending.future
@@ -76,6 +100,7 @@ class ContinuousBatcher(Generic[In, Out]):
             while self._queue:
                 # a batch is formed when a slot is free: whatever queued until then
                 await self._slots.acquire()
+                await self._regather()
                 batch = self._queue[: self.max_batch_size]
                 del self._queue[: self.max_batch_size]
                 # callers that gave up (timed out, disconnected) need no answer
@@ -86,6 +111,19 @@ class ContinuousBatcher(Generic[In, Out]):
                 task = asyncio.create_task(self._dispatch(batch))
                 self._out.add(task)
                 task.add_done_callback(self._out.discard)
+
+    async def _regather(self) -> None:
+        """Wait, briefly and boundedly, for the callers of the last completed batch to return."""
+        assert self._wakeup is not None
+        deadline = self._completed_at + self.regather_max_s
+        while self._arrivals_since < self._completed_size:
+            latest = max(self._completed_at, self._arrived_at)
+            left = min(latest + self.regather_gap_s, deadline) - time.perf_counter()
+            if left <= 0 or len(self._queue) >= self.max_batch_size:
+                return
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), left)
 
     async def _dispatch(self, batch: list[_Pending[In, Out]]) -> None:
         assert self._slots is not None
@@ -108,6 +146,9 @@ class ContinuousBatcher(Generic[In, Out]):
         for pending, result in zip(batch, results, strict=True):
             if not pending.future.done():
                 pending.future.set_result((result, (started - pending.queued_at) * 1000))
+        self._completed_at = time.perf_counter()
+        self._completed_size = len(batch)
+        self._arrivals_since = 0
 
     async def close(self) -> None:
         """Stop the worker task and the batches still out."""

@@ -104,7 +104,12 @@ class BatchedScoring:
         self.run_models = run_models
         self.timeout_s = config.model_timeout_s
         self.batcher: ContinuousBatcher[str, _Scored] = ContinuousBatcher(
-            self._score_batch, config.max_batch_size, config.max_queue, batches_in_flight
+            self._score_batch,
+            config.max_batch_size,
+            config.max_queue,
+            batches_in_flight,
+            config.regather_ms,
+            config.regather_max_ms,
         )
         self.observe_batch = observe_batch  # a batch-size metric, for example
 

@@ -67,11 +67,22 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="Batches that would miss it are shed (503)."
     )
     batches_in_flight: int = Field(
-        default=2,
+        default=1,
         ge=1,
         le=16,
         description="Shipped entry: batches each worker has out to the model services at "
-        "once; those merge what queues. 1: wait for the batch out before sending the next.",
+        "once. 1: the entry's queue is the only one in front of the models.",
+    )
+    regather_ms: float = Field(
+        default=3.0,
+        ge=0,
+        le=50,
+        description="Batching entries: after a batch of n completes, the next waits for n "
+        "arrivals while each comes within this many ms of the last (its callers coming "
+        "back); 0: off.",
+    )
+    regather_max_ms: float = Field(
+        default=12.0, ge=0, le=100, description="The longest such wait after a completion."
     )
     max_in_flight: int = Field(
         default=512,

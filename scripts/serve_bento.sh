@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python -m scoring.settings >/dev/null  # a misspelt setting stops here, named
 export BENTOML_CONFIG="$PWD/bentoconfiguration.yaml"
-exec .venv/bin/bentoml serve --production --host "${HOST:-127.0.0.1}" --port "${PORT:-3000}" "$@"
+exec .venv/bin/bentoml serve --host "${HOST:-127.0.0.1}" --port "${PORT:-3000}" "$@"

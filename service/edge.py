@@ -13,11 +13,11 @@ import bentoml
 from scoring.models import SleepingModel
 from scoring.pipeline import RunModels, run_in_process
 from scoring.settings import settings
-from service import guard
+from service import guard, runtime
 from service.batching import BatchingEntry
 
 
-@bentoml.service(name="EdgeScorer")
+@bentoml.service(name="EdgeScorer", **runtime.ENTRY)
 class EdgeScorer(BatchingEntry):
     """Score entities in batches formed at the edge: one MGET and one model call per batch."""
 

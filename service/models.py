@@ -16,12 +16,10 @@ from pydantic import BaseModel
 from scoring.batcher import ContinuousBatcher, Overloaded
 from scoring.models import SleepingModel
 from scoring.settings import settings
+from service import runtime
 from service.dispatch import drop_learned_hold
 
 logger = logging.getLogger(__name__)
-
-if settings.model_batcher == "adaptive" and settings.model_batch_hold == "none":
-    drop_learned_hold()
 
 
 class ModelInput(BaseModel):
@@ -64,6 +62,9 @@ class _BatchedModel:
     name: str
 
     def __init__(self) -> None:
+        if settings.model_batcher == "adaptive" and settings.model_batch_hold == "none":
+            # in the worker, before its first batch: the dispatcher's class is patched
+            drop_learned_hold()
         self.model = SleepingModel(self.name, settings)
         self.batcher: ContinuousBatcher[ModelInput, ModelOutput] | None = None
         if settings.model_batcher == "continuous":
@@ -104,12 +105,12 @@ class _BatchedModel:
         return [output for output, _ in done]
 
 
-@bentoml.service(name="ModelA")
+@bentoml.service(name="ModelA", **runtime.MODEL)
 class ModelA(_BatchedModel):
     name = "model_a"
 
 
-@bentoml.service(name="ModelB")
+@bentoml.service(name="ModelB", **runtime.MODEL)
 class ModelB(_BatchedModel):
     name = "model_b"
 

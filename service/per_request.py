@@ -20,7 +20,7 @@ from bentoml.exceptions import ServiceUnavailable
 from scoring import contract, features
 from scoring.settings import settings
 from scoring.timing import Timer
-from service import guard
+from service import guard, runtime
 from service.guard import error_response
 from service.models import ModelA, ModelB, ModelInput, call_model
 from service.store import FeatureStoreClient
@@ -28,7 +28,7 @@ from service.store import FeatureStoreClient
 logger = logging.getLogger(__name__)
 
 
-@bentoml.service(name="PerRequestScorer")
+@bentoml.service(name="PerRequestScorer", **runtime.ENTRY)
 class PerRequestScorer(FeatureStoreClient):
     """Fetch one entity's features from Redis and score them with both models."""
 

@@ -21,14 +21,14 @@ from bentoml.exceptions import BentoMLException, ServiceUnavailable
 from scoring.features import Features
 from scoring.pipeline import ModelOverloaded, ModelScores, ModelUnavailable, RunModels
 from scoring.settings import settings
-from service import guard
+from service import guard, runtime
 from service.batching import BatchingEntry
 from service.models import ModelA, ModelB, ModelInput, call_model
 
 logger = logging.getLogger(__name__)
 
 
-@bentoml.service(name="Scorer")
+@bentoml.service(name="Scorer", **runtime.ENTRY)
 class Scorer(BatchingEntry):
     """Fetch features from Redis and score them with both model services, a batch at a time."""
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from harness.report import capacity, queueing
+from typing import Any
+
+from harness.report import capacity, latency, queueing
 from harness.report.explain import LITTLE_TOLERANCE, breakdown, explain, little
 from harness.report.served import served_from
 from harness.report.text import fmt, table
@@ -59,6 +61,13 @@ def step_rows(steps: list[Step]) -> list[list[str]]:
     return rows
 
 
+def _code(env: dict[str, Any]) -> str:
+    commit = env.get("commit")
+    if not commit:
+        return "commit not recorded"
+    return f"commit `{commit[:12]}`" + (", with uncommitted changes" if env.get("dirty") else "")
+
+
 def _head(summary: Summary) -> list[str]:
     env = summary["environment"]
     return [
@@ -67,7 +76,8 @@ def _head(summary: Summary) -> list[str]:
         f"Run `{summary['command']}`, {summary['started']} to {summary['finished']}, "
         f"profile **{summary['profile']['name']}**, on {env['cpu_model']} with "
         f"**{env['cores']} cores** and {env['memory_gib']} GiB; server, Redis and Locust "
-        f"({summary['locust_processes']} process(es)) share that machine.",
+        f"({summary['locust_processes']} process(es)) share that machine. "
+        f"Code: {_code(env)}.",
         "",
         "## Targets",
         "",
@@ -212,7 +222,8 @@ def _reproduce(summary: Summary) -> list[str]:
 
 def render(summary: Summary, plots: list[str]) -> str:
     """Write the report as Markdown."""
-    lines = [*_head(summary), *_capacity(summary, plots), *_ladder(summary, plots)]
+    lines = [*_head(summary), *_capacity(summary, plots), *latency.few_section(summary)]
+    lines += _ladder(summary, plots)
     lines += served_from(summary)
     for role in HEADLINE_ROLES:
         name = rung_named(summary, role)

@@ -7,12 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.report import capacity
+from harness.report.latency import Measurement, few_callers_p50, regather_cost, shipped_over_edge
 from harness.summary import Summary, Target, rung_named, step
 from loadgen.probe import rss_growth
 from loadgen.steplog import Step
-
-# what a check measured, in words, and whether it met its threshold
-Measurement = tuple[str, bool | None]
 
 
 @dataclass(frozen=True)
@@ -28,6 +26,7 @@ def _names(summary: Summary) -> dict[str, object]:
     return {
         "main": rung_named(summary, "shipped"),
         "base": rung_named(summary, "baseline"),
+        "edge": rung_named(summary, "edge"),
         "users": summary["users"],
         "slo": capacity.slo_ms(summary),
     }
@@ -133,9 +132,9 @@ def _prediction(summary: Summary, threshold: float) -> Measurement | None:
 
 CHECKS = (
     Check("{main} >= {threshold:.0f}x {base} throughput at {users} users, zero errors",
-          10, _speedup),
+          15, _speedup),
     Check("{main}: server CPU <= {threshold:.1f} ms per request at {users} users, "
-          "all its processes", 2.0, _cpu),
+          "all its processes", 1.5, _cpu),
     Check("{main} >= {threshold:.0%} of the edge service's throughput at {users} users",
           0.85, _share_of_edge),
     Check("{main}: a fresh server seeing 1 user then {cold_users} at once answers no 503",
@@ -144,10 +143,20 @@ CHECKS = (
           60, _p50_at_one_user("cold")),
     Check("{main}: p50 at 1 user <= {threshold:.0f} ms after ramp and stress",
           60, _p50_at_one_user("low_after")),
+    Check("{main}: p50 <= {threshold:.0f} ms at 2, 4 and 8 closed-loop users",
+          65, few_callers_p50("shipped")),
+    Check("{edge}: p50 <= {threshold:.0f} ms at 2, 4 and 8 closed-loop users",
+          65, few_callers_p50("edge")),
+    Check("{main}: open-loop p50 <= {threshold:.2f}x {edge}'s at every valid rate up to its "
+          "capacity", 1.15, shipped_over_edge("p50_ms")),
+    Check("{main}: open-loop p99 <= {threshold:.2f}x {edge}'s at every valid rate up to its "
+          "capacity", 1.25, shipped_over_edge("p99_ms")),
+    Check("{main}: regather costs <= {threshold:.0f} ms of p50 at 25 and 50 rps open loop "
+          "(against the same design without it)", 5, regather_cost),
     Check("best BentoML configuration >= {threshold:.0%} of the bare Starlette rung at "
           "{users} users", 0.6, _best_bento_of_bare),
     Check("{main} carries >= {threshold:.0f}x {base}'s offered rate at p99 <= {slo:.0f} ms "
-          "(open loop)", 8, _capacity_ratio),
+          "(open loop)", 10, _capacity_ratio),
     Check("at every valid sweep point the generator sent within {threshold:.0%} of its "
           "schedule", 0.02, _generator_kept_up),
     Check("queueing prediction within {threshold:.0%} of the measured mean latency for {base} "

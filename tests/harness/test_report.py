@@ -41,16 +41,19 @@ def rung(
     }  # fmt: skip
 
 
+LEAN = cast(Step, {"server_cpu_ms_per_request": 1.2})
+
+
 def summary() -> Summary:
     return cast(Summary, {
         "command": "python -m harness.compare", "started": "a", "finished": "b", "users": 200,
         "locust_processes": 1, "profile": {"name": "quick"}, "settings": {},
         "environment": {"cpu_model": "cpu", "cores": 2, "memory_gib": 1, "python": "3.11",
-                        "os": "linux", "redis_server": "7", "packages": {"bentoml": "1.4.39"}},
+                        "os": "linux", "redis_server": "7", "packages": {"bentoml": "1.4.40"}},
         "rungs": {
             "sync-seq": rung("sync", "sync", "baseline", ladder=[step(200, 50, 4000)]),
             "async-runners": rung(
-                "bento", role="shipped", ladder=[step(200, 550, 660)],
+                "bento", role="shipped", ladder=[step(200, 800, 660) | LEAN],
                 cold=[step(1, 18, 55), step(200, 300, 660, {"200": 700, "503": 300})],
                 low_after=[step(1, 5, 190)],
             ),
@@ -63,9 +66,9 @@ def summary() -> Summary:
 
 def test_targets_are_judged_from_the_measurements() -> None:
     targets = {t["name"]: t["met"] for t in report.check_targets(summary())}
-    assert targets["async-runners >= 10x sync-seq throughput at 200 users, zero errors"]
+    assert targets["async-runners >= 15x sync-seq throughput at 200 users, zero errors"]
     assert targets[
-        "async-runners: server CPU <= 2.0 ms per request at 200 users, all its processes"
+        "async-runners: server CPU <= 1.5 ms per request at 200 users, all its processes"
     ]
     assert targets["async-runners >= 85% of the edge service's throughput at 200 users"]
     assert targets["best BentoML configuration >= 60% of the bare Starlette rung at 200 users"]
@@ -85,7 +88,7 @@ def test_targets_are_missed_by_the_numbers() -> None:
         t["name"].split(" ")[0] + t["name"][-20:]: t["met"] for t in report.check_targets(data)
     }
     missed = {name for name, met in targets.items() if met is False}
-    assert len(missed) == 6, targets  # 9x, 2.5 ms, 75% of edge, 50% of bare, cold, after load
+    assert len(missed) == 6, targets  # 9x, 2.5 ms, 75% of edge, 37% of bare, cold, after load
 
 
 def test_little_law_gap() -> None:
@@ -213,7 +216,7 @@ def test_capacity_under_the_slo_is_judged_and_reported(tmp_path: Path) -> None:
     data = swept_summary()
     targets = {t["name"]: t for t in report.check_targets(data)}
     ratio = next(t for name, t in targets.items() if "offered rate at p99 <= 250 ms" in name)
-    assert ratio["measured"] == "160 vs 28 rps = 5.71x" and ratio["met"] is False
+    assert ratio["measured"] == "160 vs 28 rps = 5.71x" and ratio["met"] is False  # under 10x
     sent = next(t for name, t in targets.items() if "sent within 2%" in name)
     assert sent["met"] is True
     prediction = next(t for name, t in targets.items() if "queueing prediction" in name)

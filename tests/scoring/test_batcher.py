@@ -107,3 +107,72 @@ async def test_with_two_batches_in_flight_a_second_leaves_while_the_first_is_out
     assert [r for r, _ in results] == [1, 2, 3, 4]
     assert started == [[1], [2], [3, 4]]
     await batcher.close()
+
+
+async def _closed_loop_callers(
+    batcher: ContinuousBatcher[int, int], callers: int, rounds: int
+) -> None:
+    async def caller(n: int) -> None:
+        await asyncio.sleep(0.003 * n)  # they start apart: each arrives during a batch
+        for _ in range(rounds):
+            await batcher.submit(n)
+            await asyncio.sleep(0.001)  # the caller's round trip before its next request
+
+    await asyncio.gather(*(caller(n) for n in range(callers)))
+
+
+@pytest.mark.parametrize("callers", [2, 4, 8])
+async def test_closed_loop_callers_share_batches_with_regather(callers: int) -> None:
+    handler = SlowDouble(0.02)
+    batcher = ContinuousBatcher(handler, 128, 1000, regather_ms=5, regather_max_ms=20)
+    await _closed_loop_callers(batcher, callers, rounds=10)
+    sizes = [len(b) for b in handler.batches]
+    # after the first batches every caller rides every batch (the last one: the
+    # caller that started first has made its last request)
+    assert sizes[-5:-1] == [callers] * 4
+    await batcher.close()
+
+
+async def test_without_regather_two_closed_loop_callers_take_turns() -> None:
+    handler = SlowDouble(0.02)
+    batcher = ContinuousBatcher(handler, 128, 1000)
+    await _closed_loop_callers(batcher, 2, rounds=10)
+    # the alternation regather removes: each caller waits behind the other's batch
+    assert [len(b) for b in handler.batches][-5:-1] == [1] * 4
+    await batcher.close()
+
+
+async def test_a_lone_caller_is_never_held() -> None:
+    handler = SlowDouble(0.01)
+    batcher = ContinuousBatcher(handler, 128, 1000, regather_ms=200, regather_max_ms=500)
+    for n in range(5):
+        _, waited_ms = await batcher.submit(n)
+        # its own return is the one arrival its last batch predicted
+        assert waited_ms < 100
+    await batcher.close()
+
+
+async def test_regather_waits_at_most_its_gap_for_callers_that_do_not_return() -> None:
+    handler = SlowDouble(0.01)
+    batcher = ContinuousBatcher(handler, 128, 1000, regather_ms=50, regather_max_ms=500)
+    await asyncio.gather(*(batcher.submit(n) for n in range(3)))  # a batch of 3 completes
+    _, waited_ms = await batcher.submit(9)  # one of three comes back, the others never
+    assert 40 <= waited_ms < 200
+    await asyncio.sleep(0.1)  # past the gap, a request is not held at all
+    _, waited_ms = await batcher.submit(10)
+    assert waited_ms < 40
+    await batcher.close()
+
+
+async def test_regather_never_waits_past_its_cap() -> None:
+    handler = SlowDouble(0.01)
+    batcher = ContinuousBatcher(handler, 128, 1000, regather_ms=40, regather_max_ms=60)
+    await asyncio.gather(*(batcher.submit(n) for n in range(8)))
+    # arrivals keep coming within the gap, but fewer than 8: the cap ends the wait
+    first = asyncio.create_task(batcher.submit(1))
+    await asyncio.sleep(0.03)
+    second = asyncio.create_task(batcher.submit(2))
+    (_, waited_first), _ = await asyncio.gather(first, second)
+    assert handler.batches[-1] == [1, 2]
+    assert waited_first < 60 + 40
+    await batcher.close()

@@ -24,10 +24,13 @@ CONFIG = ROOT / "bentoconfiguration.yaml"
 
 @pytest.fixture(scope="module")
 def loaded_services() -> Iterator[dict[str, Any]]:
-    from bentoml._internal.configuration import load_config
+    """The per-service settings as a worker of the shipped bento loads them."""
     from bentoml._internal.configuration.containers import BentoMLContainer
 
-    load_config(str(CONFIG))
+    scorer = _services()[0]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BENTOML_CONFIG", str(CONFIG))
+        scorer.inject_config()  # the decorators' settings, then the file's overrides
     yield BentoMLContainer.config.services.get()
 
 
@@ -51,8 +54,7 @@ def _service_names() -> set[str]:
 def test_file_names_exactly_the_real_services() -> None:
     written = yaml.safe_load(Path(CONFIG).read_text())
     assert "version" not in written
-    defaults = {"tracing"}  # keys BentoML merges into every service
-    assert set(written["services"]) == _service_names() | defaults
+    assert set(written["services"]) == _service_names()
 
 
 def test_runner_connection_reaches_the_client_of_each_model(
@@ -73,13 +75,12 @@ def test_runner_connection_reaches_the_client_of_each_model(
 
 
 def test_runtime_settings_are_loaded_per_service(loaded_services: dict[str, Any]) -> None:
-    from harness.ladder import SHIPPED_ENTRY_WORKERS
-
-    for name in _service_names():
-        expected_workers = SHIPPED_ENTRY_WORKERS if name == "Scorer" else 1
-        assert loaded_services[name]["workers"] == expected_workers
-
+    for name in {"Scorer", "ModelA", "ModelB"}:
+        # one entry worker: its batcher is the one queue in front of the models
+        assert loaded_services[name]["workers"] == 1
         assert loaded_services[name]["logging"]["access"]["enabled"] is False
+        assert loaded_services[name]["traffic"]["timeout"] == 30
+        assert loaded_services[name]["tracing"]["excluded_urls"] == ["/predict"]
 
 
 SERVICE_OBJECTS = {
@@ -94,8 +95,8 @@ SERVICE_OBJECTS = {
 @pytest.mark.integration  # a process per service
 @pytest.mark.parametrize("name", sorted(SERVICE_OBJECTS))
 def test_no_span_is_recorded_for_predict_in_any_service(name: str) -> None:
-    # as a worker process does: the service merges its own and the default
-    # settings into the global configuration its middlewares read
+    # as a worker process of plain `bentoml serve` does: the service merges its
+    # decorator's settings into the global configuration its middlewares read
     module, attribute = SERVICE_OBJECTS[name].split(":")
     code = (
         f"from {module} import {attribute} as service\n"
@@ -105,7 +106,7 @@ def test_no_span_is_recorded_for_predict_in_any_service(name: str) -> None:
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
-        env={**os.environ, "BENTOML_CONFIG": str(CONFIG)},
+        env={k: v for k, v in os.environ.items() if k != "BENTOML_CONFIG"},
         capture_output=True,
         text=True,
         check=True,

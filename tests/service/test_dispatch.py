@@ -1,11 +1,21 @@
-"""The adjustment to BentoML's dispatcher: no learned hold, the fit kept, pinned to 1.4.39."""
+"""The adjustment to BentoML's dispatcher: no learned hold, the fit kept, keyed on its source."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
+import bentoml
 import pytest
+from bentoml._internal.marshal import dispatcher
 from bentoml._internal.marshal.dispatcher import Optimizer
 
-from service.dispatch import PINNED_RELEASE, drop_learned_hold
+from service.dispatch import (
+    CHECKED_DISPATCHER_SHA256,
+    DispatcherChanged,
+    dispatcher_sha256,
+    drop_learned_hold,
+)
 
 
 def _trained(optimizer: Optimizer) -> Optimizer:
@@ -14,6 +24,13 @@ def _trained(optimizer: Optimizer) -> Optimizer:
         optimizer.log_outbound(n=n, wait=0.2, duration=0.045 + 0.001 * n)
     optimizer.trigger_refresh()  # type: ignore[no-untyped-call]
     return optimizer
+
+
+def test_the_installed_dispatcher_is_the_one_checked() -> None:
+    assert bentoml.__version__ == "1.4.40"  # the pinned release
+    source = Path(dispatcher.__file__).read_bytes()
+    assert hashlib.sha256(source).hexdigest() == CHECKED_DISPATCHER_SHA256
+    assert dispatcher_sha256() == CHECKED_DISPATCHER_SHA256
 
 
 def test_bentoml_learns_a_hold_from_its_own_waits_and_the_adjustment_drops_it() -> None:
@@ -28,7 +45,10 @@ def test_bentoml_learns_a_hold_from_its_own_waits_and_the_adjustment_drops_it() 
     assert optimizer.wait == pytest.approx(0.2)
 
 
-def test_the_adjustment_refuses_another_bentoml_release() -> None:
-    drop_learned_hold(PINNED_RELEASE)  # applied once, however often it is asked for
-    with pytest.raises(RuntimeError, match="update the pin"):
-        drop_learned_hold("1.4.40")
+def test_a_changed_dispatcher_is_refused_with_one_line() -> None:
+    drop_learned_hold(CHECKED_DISPATCHER_SHA256)  # applied once, however often it is asked for
+    with pytest.raises(DispatcherChanged) as refused:
+        drop_learned_hold(hashlib.sha256(b"another dispatcher").hexdigest())
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "dispatcher.py changed" in message and "service/dispatch.py" in message

@@ -1,0 +1,41 @@
+"""The shipped runtime of every BentoML service, where BentoML reads it first: the decorator.
+
+`bentoml serve` as typed, with no environment, serves these settings;
+bentoconfiguration.yaml (through BENTOML_CONFIG) and BENTOML_CONFIG_OPTIONS
+override them per deployment. Batching knobs are not here: new-style services
+take them only from @bentoml.api(...) (service/models.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# the contract's own budget (SCORING_MODEL_TIMEOUT_S, 10 s) answers 504 in its
+# shape first; BentoML's traffic timeout, as gunicorn's worker timeout, is a backstop
+_TRAFFIC = {"timeout": 30}
+
+COMMON: dict[str, Any] = {
+    "traffic": _TRAFFIC,
+    "logging": {"access": {"enabled": False}},
+    # BentoML records an OpenTelemetry span for every request even when
+    # sample_rate is 0 (it uses span ids as request ids): on the predict path
+    # that measured 0.4-0.5 of the shipped target's 1.5 CPU-ms per request
+    # (docs: what the framework costs). To export traces, set exporter_type
+    # and sample_rate and drop this exclusion in an override.
+    "tracing": {"excluded_urls": ["/predict"]},
+}
+
+# One entry worker: its batcher is then the only queue in front of the model
+# services, so a request waits for at most one batch (two entry workers each
+# with its own queue made callers take turns at the serial models: README,
+# one queue per model). One worker of each model service, a serial resource
+# like one accelerator.
+ENTRY: dict[str, Any] = {**COMMON, "workers": 1}
+MODEL: dict[str, Any] = {
+    **COMMON,
+    "workers": 1,
+    # the inter-service aiohttp session is closed and replaced every
+    # max_requests calls or max_age seconds, under in-flight calls: under
+    # load that gave 500s ("Connector is closed"), so it is never refreshed
+    "runner_connection": {"max_requests": 1_000_000_000, "max_age": 31_536_000.0},
+}
