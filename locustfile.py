@@ -39,6 +39,7 @@ from scoring.settings import settings
 __all__ = ["ExperimentShape", "ScoringUser"]
 
 # flag, type, environment variable, default, help
+# a literal data table (fmt: skip below): one row a line, which the formatter would split
 OPTIONS: list[tuple[str, type, str, object, str]] = [
     ("--entities", int, "SCORING_ENTITIES", settings.entities,
      "ids are drawn from the first N seeded entities"),
@@ -111,9 +112,11 @@ def wire_measurement(environment: Environment, **_: Any) -> None:
     def summarize_schedule(**_: Any) -> None:
         late = recorder.run_scheduled_ms
         if late and not isinstance(environment.runner, locust.runners.WorkerRunner):
-            print("latency from the scheduled send (open loop, ms): "
-                  + ", ".join(f"p{q:g} {percentile(late, q):.0f}" for q in (50, 90, 99, 99.9))
-                  + f", max {max(late):.0f}; {len(late)} answers")  # fmt: skip
+            print(
+                "latency from the scheduled send (open loop, ms): "
+                + ", ".join(f"p{q:g} {percentile(late, q):.0f}" for q in (50, 90, 99, 99.9))
+                + f", max {max(late):.0f}; {len(late)} answers"
+            )
 
     environment.events.request.add_listener(record)
     environment.events.report_to_master.add_listener(send)

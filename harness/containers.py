@@ -58,9 +58,13 @@ def podman(
 ) -> subprocess.CompletedProcess[str]:
     """Run podman with the project's configuration; output captured."""
     return subprocess.run(
-        ["podman", *args], env=environment(), capture_output=True, text=True,
-        check=check, timeout=timeout,
-    )  # fmt: skip
+        ["podman", *args],
+        env=environment(),
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=timeout,
+    )
 
 
 def engine_problem() -> str | None:
@@ -108,9 +112,17 @@ def start(
     env = {**env, "REDIS_URL": redis_url}
     env |= {"PORT": str(port)} if kind == "bento" else {"SYNC_BIND": f"127.0.0.1:{port}"}
     container = f"{name}-{port}"
-    argv = ["podman", "run", "--rm", f"--name={container}", "--network=host",
-            f"--cpus={CPUS}", f"--memory={MEMORY}", *(f"--env={k}={v}" for k, v in env.items()),
-            image]  # fmt: skip
+    argv = [
+        "podman",
+        "run",
+        "--rm",
+        f"--name={container}",
+        "--network=host",
+        f"--cpus={CPUS}",
+        f"--memory={MEMORY}",
+        *(f"--env={k}={v}" for k, v in env.items()),
+        image,
+    ]
     url = f"http://127.0.0.1:{port}"
     started = spawn(name, argv, url, log_dir, environment())
     managed = Container(started.name, started.process, url, started.log_path, container=container)

@@ -51,31 +51,34 @@ def ensure_base() -> str:
     return _ensure(BASE, make_base, "made from Debian packages")
 
 
+def _bootstrap_root(root: Path) -> None:
+    """Debootstrap Debian 12 with Python 3.11 into root, trusting the host's extra CAs."""
+    include = "python3,python3-venv,python3-pip,ca-certificates"
+    keyring = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+    debootstrap = shutil.which("debootstrap") or "/usr/sbin/debootstrap"
+    keyrings = [f"--keyring={keyring}"] if keyring.exists() else []
+    argv = [debootstrap, "--variant=minbase", f"--include={include}", *keyrings]
+    subprocess.run([*argv, SUITE, str(root), MIRROR], check=True, capture_output=True, text=True)
+    # a TLS-inspecting proxy's CA, if the host has one, must be trusted inside builds
+    extra = Path("/usr/local/share/ca-certificates")
+    for cert in extra.glob("*.crt") if extra.is_dir() else []:
+        shutil.copy(cert, root / "usr/local/share/ca-certificates" / cert.name)
+    subprocess.run(
+        [shutil.which("chroot") or "/usr/sbin/chroot", str(root), "update-ca-certificates"],
+        check=True,
+        capture_output=True,
+    )
+    for name, target in (("python", "python3"), ("pip", "pip3")):
+        (root / "usr/local/bin" / name).symlink_to(f"/usr/bin/{target}")
+    shutil.rmtree(root / "var/lib/apt/lists", ignore_errors=True)
+    shutil.rmtree(root / "var/cache/apt/archives", ignore_errors=True)
+
+
 def make_base() -> None:
     """Make BASE from debootstrap: Debian 12's Python 3.11, pip, venv and the host's CAs."""
     with tempfile.TemporaryDirectory(prefix="base-") as tmp:
         root = Path(tmp) / "root"
-        include = "python3,python3-venv,python3-pip,ca-certificates"
-        keyring = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
-        debootstrap = shutil.which("debootstrap") or "/usr/sbin/debootstrap"
-        subprocess.run(
-            [debootstrap, "--variant=minbase", f"--include={include}",
-             *([f"--keyring={keyring}"] if keyring.exists() else []), SUITE, str(root), MIRROR],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        # a TLS-inspecting proxy's CA, if the host has one, must be trusted inside builds
-        extra = Path("/usr/local/share/ca-certificates")
-        for cert in extra.glob("*.crt") if extra.is_dir() else []:
-            shutil.copy(cert, root / "usr/local/share/ca-certificates" / cert.name)
-        subprocess.run(
-            [shutil.which("chroot") or "/usr/sbin/chroot", str(root), "update-ca-certificates"],
-            check=True,
-            capture_output=True,
-        )
-        for name, target in (("python", "python3"), ("pip", "pip3")):
-            (root / "usr/local/bin" / name).symlink_to(f"/usr/bin/{target}")
-        shutil.rmtree(root / "var/lib/apt/lists", ignore_errors=True)
-        shutil.rmtree(root / "var/cache/apt/archives", ignore_errors=True)
+        _bootstrap_root(root)
         changes = [
             "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "ENV LANG=C.UTF-8",
@@ -88,8 +91,11 @@ def make_base() -> None:
         tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
         subprocess.run(
             ["podman", "import", *(f"--change={c}" for c in changes), "-", BASE],
-            stdin=tar.stdout, env=environment(), check=True, capture_output=True,
-        )  # fmt: skip
+            stdin=tar.stdout,
+            env=environment(),
+            check=True,
+            capture_output=True,
+        )
         tar.wait()
 
 
@@ -111,16 +117,30 @@ def build(name: str, containerfile: str) -> None:
 def build_bento() -> None:
     """bentoml build, then bentoml containerize with the podman backend."""
     env = {**environment(), "BENTOML_DO_NOT_TRACK": "True"}
-    tag = subprocess.run(
-        [str(BIN / "bentoml"), "build", "--output", "tag"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1].removeprefix("__tag__:")  # fmt: skip
+    tag = (
+        subprocess.run(
+            [str(BIN / "bentoml"), "build", "--output", "tag"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+        .removeprefix("__tag__:")
+    )
     subprocess.run(
         [str(BIN / "bentoml"), "containerize", tag, "--backend", "podman", "-t", BENTO],
         # from "/": BentoML 1.4 refuses a dockerfile_template outside the working
         # directory, and it reads the template from its temporary build context
-        cwd="/", env=env, check=True, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        cwd="/",
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def image_size_mb(name: str) -> float:
@@ -142,9 +162,12 @@ def build_all() -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.images", description=__doc__)
-    parser.add_argument("what", choices=["check", "base", "images"],
-                        help="check: can containers run here; base: the Python 3.11 base; "
-                        "images: every image, with sizes")  # fmt: skip
+    parser.add_argument(
+        "what",
+        choices=["check", "base", "images"],
+        help="check: can containers run here; base: the Python 3.11 base; "
+        "images: every image, with sizes",
+    )
     args = parser.parse_args(argv)
     problem = engine_problem()
     if problem is not None:

@@ -57,6 +57,7 @@ def _entry_workers(service: str, workers: int) -> dict[str, str]:
     return {"BENTOML_CONFIG_OPTIONS": f"services.{service}.workers={workers}"}
 
 
+# a literal data table (fmt: skip below): one row a line, which the formatter would split
 RUNGS = (
     Rung(
         "sync-seq", "sync", "Flask, sync, models one after the other (baseline)",
@@ -148,13 +149,18 @@ def in_containers(rungs: list[Rung]) -> list[Rung]:
     limits = f"{containers.CPUS} CPUs and {containers.MEMORY} enforced by podman (cgroups)"
     return [
         replace(
-            rung, name=f"{rung.name}-container", title=f"{rung.title}, in a container",
+            rung,
+            name=f"{rung.name}-container",
+            title=f"{rung.title}, in a container",
             resources=f"{rung.resources}; from image {image_of[rung.kind]}, {limits}",
             isolates="running from the image instead of processes on the host",
-            image=image_of[rung.kind], twin=rung.name, role="",
+            image=image_of[rung.kind],
+            twin=rung.name,
+            role="",
         )
-        for rung in rungs if rung.headline and not rung.service
-    ]  # fmt: skip
+        for rung in rungs
+        if rung.headline and not rung.service
+    ]
 
 
 def start_rung(rung: Rung, redis_url: str, log_dir: Path) -> processes.Managed:

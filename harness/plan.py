@@ -36,6 +36,7 @@ class Profile:
     sweep_every_rung: bool = False
 
 
+# a literal data table (fmt: skip below): one row a line, which the formatter would split
 PROFILES = {
     "quick": Profile("quick", 2, 2, 8, 4, 8, 6, (2, 10, 50, 100, 200, 400), (1, 2, 4, 8)),
     "full": Profile(

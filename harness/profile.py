@@ -62,8 +62,11 @@ def profile_target(name: str, redis_url: str, out: Path, burst: int) -> dict[str
             page.write_text(HTMLRenderer().render(session))
             pages[phase] = page
             print(f"\n=== {name}: {phase} ({count} request(s), statuses {set(statuses)})")
-            print(ConsoleRenderer(unicode=True, color=False, short_mode=True,
-                                  show_all=False).render(session)[:3000])  # fmt: skip
+            print(
+                ConsoleRenderer(unicode=True, color=False, short_mode=True, show_all=False).render(
+                    session
+                )[:3000]
+            )
     shutil.rmtree(sessions, ignore_errors=True)
     return pages
 
@@ -71,8 +74,9 @@ def profile_target(name: str, redis_url: str, out: Path, burst: int) -> dict[str
 def main(argv: list[str] | None = None) -> int:
     """Profile each target and print the heaviest call paths."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--targets", default=",".join(DEFAULT_TARGETS),
-                        help="rungs of harness.compare to profile")  # fmt: skip
+    parser.add_argument(
+        "--targets", default=",".join(DEFAULT_TARGETS), help="rungs of harness.compare to profile"
+    )
     parser.add_argument("--burst", type=int, default=100, help="concurrent requests")
     parser.add_argument("--out", type=Path, default=processes.ROOT / "results" / "profiles")
     args = parser.parse_args(argv)

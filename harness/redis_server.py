@@ -54,13 +54,19 @@ def start_redis(
     url = f"redis://127.0.0.1:{port}/0"
     argv = [
         executable,
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--save", "",
-        "--appendonly", "no",
-        "--daemonize", "no",
-        "--protected-mode", "yes",
-    ]  # fmt: skip
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--protected-mode",
+        "yes",
+    ]
     if data_dir is not None:
         argv += ["--dir", str(data_dir), "--dbfilename", "dump.rdb"]
     managed = spawn(f"redis-{port}", argv, url, log_dir)

@@ -17,6 +17,7 @@ def chunks(size: int) -> Iterator[bytes]:
 
 JSON = {"Content-Type": "application/json"}
 # name: (method, headers, body, expected status)
+# a literal data table (fmt: skip below): one row a line, which the formatter would split
 ERROR_CASES: dict[str, tuple[str, dict[str, str], Any, int]] = {
     "unknown entity": ("POST", JSON, b'{"entity_id": "nobody"}', 404),
     "malformed json": ("POST", JSON, b'{"entity_id": ', 400),

@@ -96,9 +96,13 @@ def test_bento_builds_with_its_configuration_and_a_clean_containerfile(tmp_path:
         [str(BIN / "bentoml"), "containerize", tag],
         # from "/": BentoML 1.4 refuses a dockerfile_template outside the working
         # directory, and it reads the template from its temporary build context
-        cwd="/", env={**os.environ, **env}, capture_output=True, text=True, check=False,
+        cwd="/",
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
         timeout=120,
-    )  # fmt: skip
+    )
     # without an engine: BentoML's own one-line refusal, no stack trace
     assert done.returncode != 0
     # ("Backend docker is not healthy" with a docker client and no daemon, as here)

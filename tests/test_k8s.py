@@ -110,7 +110,10 @@ def test_locust_runs_distributed_with_the_projects_locustfile() -> None:
 
 def test_images_named_in_manifests_are_the_ones_the_readme_builds() -> None:
     readme = (ROOT / "README.md").read_text()
-    images = {_container(doc)["image"] for doc in _documents().values()
-              if doc["kind"] in ("Deployment", "Job")}  # fmt: skip
+    images = {
+        _container(doc)["image"]
+        for doc in _documents().values()
+        if doc["kind"] in ("Deployment", "Job")
+    }
     for image in images - {"redis:7.2-alpine"}:
         assert image.split(":")[0] in readme, image

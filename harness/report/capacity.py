@@ -22,10 +22,12 @@ def slo_ms(summary: Summary) -> float:
 def swept(summary: Summary) -> dict[str, list[Step]]:
     """Each swept rung's points, by offered rate."""
     return {
-        name: sorted(r["experiments"]["sweep"]["steps"],
-                     key=lambda s: s["open_loop"]["offered_rps"])
-        for name, r in summary["rungs"].items() if "sweep" in r["experiments"]
-    }  # fmt: skip
+        name: sorted(
+            r["experiments"]["sweep"]["steps"], key=lambda s: s["open_loop"]["offered_rps"]
+        )
+        for name, r in summary["rungs"].items()
+        if "sweep" in r["experiments"]
+    }
 
 
 def capacity(summary: Summary, name: str) -> float | None:
@@ -84,22 +86,36 @@ def predictions(summary: Summary, name: str) -> list[Prediction]:
         else:
             measured_wait = timing.get("batch_wait", 0.0)
         rate = loop["offered_rps"]
-        found.append(Prediction(rate, loop["mean_ms"], model.mean_latency_ms(rate),
-                                measured_wait, model.wait_ms(rate)))  # fmt: skip
+        found.append(
+            Prediction(
+                rate,
+                loop["mean_ms"],
+                model.mean_latency_ms(rate),
+                measured_wait,
+                model.wait_ms(rate),
+            )
+        )
     return found
 
 
 def worst_gap(summary: Summary, roles: tuple[str, ...]) -> tuple[str, Prediction] | None:
     """The prediction furthest from its measurement among the rungs with these roles."""
-    gaps = [(n, p) for role in roles if (n := rung_named(summary, role))
-            for p in predictions(summary, n) if not math.isnan(p.gap)]  # fmt: skip
+    gaps = [
+        (n, p)
+        for role in roles
+        if (n := rung_named(summary, role))
+        for p in predictions(summary, n)
+        if not math.isnan(p.gap)
+    ]
     return max(gaps, key=lambda item: abs(item[1].gap), default=None)
 
 
 def common_rate(summary: Summary) -> float | None:
     """The highest offered rate that every swept rung measured and met the SLO at."""
-    met = [{s["open_loop"]["offered_rps"] for s in steps if s["open_loop"]["meets_slo"]}
-           for steps in swept(summary).values()]  # fmt: skip
+    met = [
+        {s["open_loop"]["offered_rps"] for s in steps if s["open_loop"]["meets_slo"]}
+        for steps in swept(summary).values()
+    ]
     shared = set.intersection(*met) if met else set()
     return max(shared, default=None)
 
@@ -120,12 +136,18 @@ def headline_rows(summary: Summary) -> list[list[str]]:
         closed = ladder["steps"][0]["rps"] if ladder and ladder["steps"] else None
         valid = sum(s["open_loop"]["valid"] for s in steps)
         at_least = ">= " if generator_limit(summary, name) else ""
-        rows.append([
-            f"**{name}**", capacity_text(summary, name),
-            f"{at_least}{cap / base_cap:.2f}x" if cap and base_cap else "-",
-            f"{fmt(at['open_loop']['p50_ms'])} / {fmt(at['open_loop']['p99_ms'])}" if at else "-",
-            fmt(closed), f"{valid} of {len(steps)}",
-        ])  # fmt: skip
+        rows.append(
+            [
+                f"**{name}**",
+                capacity_text(summary, name),
+                f"{at_least}{cap / base_cap:.2f}x" if cap and base_cap else "-",
+                f"{fmt(at['open_loop']['p50_ms'])} / {fmt(at['open_loop']['p99_ms'])}"
+                if at
+                else "-",
+                fmt(closed),
+                f"{valid} of {len(steps)}",
+            ]
+        )
     return rows
 
 
@@ -135,28 +157,55 @@ def point_rows(steps: list[Step]) -> list[list[str]]:
         o = s["open_loop"]
         errors = ", ".join(f"{k}: {v}" for k, v in s["statuses"].items() if k != "200") or "0"
         verdict = "meets" if o["meets_slo"] else ("misses" if o["valid"] else "invalid")
-        rows.append([
-            fmt(o["offered_rps"], 1), fmt(o["scheduled_rps"]), fmt(o["sent_rps"]),
-            fmt(o["p50_ms"]), fmt(o["p99_ms"]), fmt(o["p999_ms"]), fmt(o["mean_ms"]),
-            fmt(o["goodput_rps"]), errors, fmt(o["late_p99_ms"], 1),
-            fmt(s["server_cpu_ms_per_request"], 1), fmt(s.get("mean_batch_size"), 1),
-            verdict + (f" ({o['invalid_reason']})" if o["invalid_reason"] else ""),
-        ])  # fmt: skip
+        rows.append(
+            [
+                fmt(o["offered_rps"], 1),
+                fmt(o["scheduled_rps"]),
+                fmt(o["sent_rps"]),
+                fmt(o["p50_ms"]),
+                fmt(o["p99_ms"]),
+                fmt(o["p999_ms"]),
+                fmt(o["mean_ms"]),
+                fmt(o["goodput_rps"]),
+                errors,
+                fmt(o["late_p99_ms"], 1),
+                fmt(s["server_cpu_ms_per_request"], 1),
+                fmt(s.get("mean_batch_size"), 1),
+                verdict + (f" ({o['invalid_reason']})" if o["invalid_reason"] else ""),
+            ]
+        )
     return rows
 
 
-POINT_HEADER = ["offered rps", "scheduled rps", "sent rps", "p50 ms", "p99 ms", "p99.9 ms",
-                "mean ms", "goodput rps", "errors by status", "launch delay p99 ms",
-                "server CPU-ms/req", "mean batch", "SLO"]  # fmt: skip
+POINT_HEADER = [
+    "offered rps",
+    "scheduled rps",
+    "sent rps",
+    "p50 ms",
+    "p99 ms",
+    "p99.9 ms",
+    "mean ms",
+    "goodput rps",
+    "errors by status",
+    "launch delay p99 ms",
+    "server CPU-ms/req",
+    "mean batch",
+    "SLO",
+]
 
 
 def prediction_rows(summary: Summary, name: str) -> list[list[str]]:
     return [
-        [fmt(p.offered_rps, 1), fmt(p.measured_ms), fmt(p.predicted_ms),
-         f"{p.gap:+.0%}" + (" (!)" if abs(p.gap) > PREDICTION_TOLERANCE else ""),
-         fmt(p.measured_wait_ms), fmt(p.predicted_wait_ms)]
+        [
+            fmt(p.offered_rps, 1),
+            fmt(p.measured_ms),
+            fmt(p.predicted_ms),
+            f"{p.gap:+.0%}" + (" (!)" if abs(p.gap) > PREDICTION_TOLERANCE else ""),
+            fmt(p.measured_wait_ms),
+            fmt(p.predicted_wait_ms),
+        ]
         for p in predictions(summary, name)
-    ]  # fmt: skip
+    ]
 
 
 def explain_gaps(summary: Summary, name: str) -> list[str]:

@@ -23,15 +23,19 @@ def explain_gap(s: Step, cores: int) -> str | None:
     if math.isnan(gap) or abs(gap) <= LITTLE_TOLERANCE:
         return None
     if s["mean_ms"] * 2 > s["duration_s"] * 1000:
-        return (f"latency ({s['mean_ms']:.0f} ms) is over half the measured "
-                f"{s['duration_s']:.0f} s: the step ended before the closed loop reached "
-                "steady state; a longer profile (--profile full) measures it")  # fmt: skip
+        return (
+            f"latency ({s['mean_ms']:.0f} ms) is over half the measured "
+            f"{s['duration_s']:.0f} s: the step ended before the closed loop reached "
+            "steady state; a longer profile (--profile full) measures it"
+        )
     if s["loadgen_cpu_cores"] > 0.9 or s["server_cpu_cores"] + s["loadgen_cpu_cores"] > cores:
         return "the load generator had no CPU left: time between requests was spent in Locust"
     if s["p99_ms"] > 5 * s["p50_ms"]:
-        return (f"a few slow requests (p99 {s['p99_ms']:.0f} ms against p50 "
-                f"{s['p50_ms']:.0f} ms) dominate the mean; at {s['users']} user(s) the "
-                "first answers waited behind work left from the previous experiment")  # fmt: skip
+        return (
+            f"a few slow requests (p99 {s['p99_ms']:.0f} ms against p50 "
+            f"{s['p50_ms']:.0f} ms) dominate the mean; at {s['users']} user(s) the "
+            "first answers waited behind work left from the previous experiment"
+        )
     return "the gap stays unexplained by the recorded numbers"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report import capacity, latency, queueing
+from harness.report import latency, open_loop
 from harness.report.explain import LITTLE_TOLERANCE, breakdown, explain, little
 from harness.report.served import served_from
 from harness.report.text import fmt, table
@@ -13,9 +13,19 @@ from loadgen.steplog import Step
 from scoring.timing import PARTS
 
 HEADLINE_ROLES = ("baseline", "shipped")
-STEP_HEADER = ["users", "rps", "p50 ms", "p95 ms", "p99 ms", "errors by status",
-               "server CPU-ms/req", "server cores", "Locust cores", "mean batch",
-               "Little: users/latency (gap)"]  # fmt: skip
+STEP_HEADER = [
+    "users",
+    "rps",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "errors by status",
+    "server CPU-ms/req",
+    "server cores",
+    "Locust cores",
+    "mean batch",
+    "Little: users/latency (gap)",
+]
 MET = {True: "yes", False: "**no**", None: "-"}
 BREAKDOWN_TEXT = (
     "Server-side breakdown per request from the `Server-Timing` header of every answer "
@@ -52,12 +62,21 @@ def step_rows(steps: list[Step]) -> list[list[str]]:
         predicted, gap = little(s)
         flag = " (!)" if abs(gap) > LITTLE_TOLERANCE else ""
         errors = ", ".join(f"{k}: {v}" for k, v in s["statuses"].items() if k != "200") or "0"
-        rows.append([
-            str(s["users"]), fmt(s["rps"]), fmt(s["p50_ms"]), fmt(s["p95_ms"]),
-            fmt(s["p99_ms"]), errors, fmt(s["server_cpu_ms_per_request"], 1),
-            fmt(s["server_cpu_cores"], 2), fmt(s["loadgen_cpu_cores"], 2),
-            fmt(s.get("mean_batch_size"), 1), f"{fmt(predicted)} ({gap:+.0%}){flag}",
-        ])  # fmt: skip
+        rows.append(
+            [
+                str(s["users"]),
+                fmt(s["rps"]),
+                fmt(s["p50_ms"]),
+                fmt(s["p95_ms"]),
+                fmt(s["p99_ms"]),
+                errors,
+                fmt(s["server_cpu_ms_per_request"], 1),
+                fmt(s["server_cpu_cores"], 2),
+                fmt(s["loadgen_cpu_cores"], 2),
+                fmt(s.get("mean_batch_size"), 1),
+                f"{fmt(predicted)} ({gap:+.0%}){flag}",
+            ]
+        )
     return rows
 
 
@@ -81,61 +100,11 @@ def _head(summary: Summary) -> list[str]:
         "",
         "## Targets",
         "",
-        *table(["target", "measured", "met"],
-               [[t["name"], t["measured"], MET[t["met"]]] for t in summary["targets"]]),
-    ]  # fmt: skip
-
-
-def _capacity(summary: Summary, plots: list[str]) -> list[str]:
-    if not capacity.swept(summary):
-        return []
-    slo, nice = capacity.slo_ms(summary), summary.get("loadgen_nice", 0)
-    lines = [
-        f"## Capacity under the SLO: p99 <= {slo:.0f} ms, open loop",
-        "",
-        "Requests leave on a schedule of Poisson arrivals at each offered rate, whatever the "
-        "answers do; latency counts from each request's scheduled send, so queueing is not "
-        "hidden (no coordinated omission). Capacity is the highest offered rate whose p99 is "
-        f"within {slo:.0f} ms with errors (503s included) within 1%: rates rise geometrically "
-        "until one misses, then a bisection. A point is invalid when the generator fell "
-        "behind its schedule (p99 of its launch delay over 10% of the SLO, under 98% of the "
-        "schedule sent, or over 0.9 of a core)"
-        + (f"; Locust ran at niceness {nice}." if nice else "."),
-        "",
-        *table(["rung", "capacity rps", "vs baseline", "p50 / p99 ms at capacity",
-                f"closed loop rps at {summary['users']} users", "valid points"],
-               capacity.headline_rows(summary)),
-    ]  # fmt: skip
-    lines += [f"![{p[:-4]}]({p})\n" for p in ("latency_vs_load.png", "goodput.png") if p in plots]
-    if "percentiles.png" in plots:
-        rate = capacity.common_rate(summary)
-        lines += [f"Latency by percentile at {rate:.1f} rps, a rate every swept rung carried:",
-                  "", "![percentiles](percentiles.png)", ""]  # fmt: skip
-    for name, steps in capacity.swept(summary).items():
-        lines += [f"### {name}: the sweep", "", *table(capacity.POINT_HEADER,
-                                                       capacity.point_rows(steps))]  # fmt: skip
-    return lines + _prediction(summary, plots)
-
-
-def _prediction(summary: Summary, plots: list[str]) -> list[str]:
-    modelled = [n for n in capacity.swept(summary) if capacity.predictions(summary, n)]
-    if not modelled:
-        return []
-    paragraphs = (queueing.__doc__ or "").strip().split("\n\n")[1:]
-    lines = ["### Predicted against measured", ""]
-    for paragraph in paragraphs:
-        lines += [paragraph.replace("\n", " "), ""]
-    for name in modelled:
-        lines += [f"{name}, up to {capacity.PREDICTED_UP_TO:.0%} of its capacity:", ""]
-        lines += table(["offered rps", "measured mean ms", "predicted mean ms", "gap",
-                        "measured wait ms", "predicted wait ms"],
-                       capacity.prediction_rows(summary, name))  # fmt: skip
-    gaps = [line for name in modelled for line in capacity.explain_gaps(summary, name)]
-    if gaps:
-        lines += ["Gaps over 20% (!), and the term of the model they come from:", "", *gaps, ""]
-    if "prediction.png" in plots:
-        lines += ["![prediction](prediction.png)", ""]
-    return lines
+        *table(
+            ["target", "measured", "met"],
+            [[t["name"], t["measured"], MET[t["met"]]] for t in summary["targets"]],
+        ),
+    ]
 
 
 def _ladder(summary: Summary, plots: list[str]) -> list[str]:
@@ -154,8 +123,15 @@ def _ladder(summary: Summary, plots: list[str]) -> list[str]:
         s = step(summary, name, "ladder")
         if s:
             ratio = f"{s['rps'] / base['rps']:.2f}x" if base and base["rps"] else "-"
-            rows.append([f"**{name}**: {rung['title']}", rung["resources"], rung["isolates"],
-                         ratio, *step_rows([s])[0][1:]])  # fmt: skip
+            rows.append(
+                [
+                    f"**{name}**: {rung['title']}",
+                    rung["resources"],
+                    rung["isolates"],
+                    ratio,
+                    *step_rows([s])[0][1:],
+                ]
+            )
     lines += table(["rung", "resources", "isolates", "vs baseline", *STEP_HEADER[1:]], rows)
     if "ladder.png" in plots:
         lines += ["![ladder](ladder.png)", ""]
@@ -173,13 +149,17 @@ def _experiments(summary: Summary, name: str) -> list[str]:
             continue
         title = exp_name
         if exp_name == "ramp":
-            title += (f" (breaking point: {exp['breaking_point']} users, "
-                      f"{exp.get('breaking_reason')})" if exp["breaking_point"]
-                      else " (no breaking point within the levels)")  # fmt: skip
+            title += (
+                f" (breaking point: {exp['breaking_point']} users, {exp.get('breaking_reason')})"
+                if exp["breaking_point"]
+                else " (no breaking point within the levels)"
+            )
         lines += [f"### {title}", "", *table(STEP_HEADER, step_rows(exp["steps"]))]
     ramp = rung["experiments"].get("ramp")
-    parts_rows = [[str(s["users"]), *(fmt(v, 1) for v in breakdown(s).values())]
-                  for s in (ramp["steps"] if ramp else [])]  # fmt: skip
+    parts_rows = [
+        [str(s["users"]), *(fmt(v, 1) for v in breakdown(s).values())]
+        for s in (ramp["steps"] if ramp else [])
+    ]
     if parts_rows:
         lines += [f"Breakdown (mean ms) over the ramp, {name}:", ""]
         lines += table(["users", *PARTS, "outside handler"], parts_rows)
@@ -222,7 +202,11 @@ def _reproduce(summary: Summary) -> list[str]:
 
 def render(summary: Summary, plots: list[str]) -> str:
     """Write the report as Markdown."""
-    lines = [*_head(summary), *_capacity(summary, plots), *latency.few_section(summary)]
+    lines = [
+        *_head(summary),
+        *open_loop.capacity_section(summary, plots),
+        *latency.few_section(summary),
+    ]
     lines += _ladder(summary, plots)
     lines += served_from(summary)
     for role in HEADLINE_ROLES:

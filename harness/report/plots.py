@@ -20,8 +20,10 @@ from scoring.timing import PARTS
 
 DPI = 90
 QUANTILES: tuple[tuple[Literal["p50_ms", "p95_ms", "p99_ms"], str], ...] = (
-    ("p50_ms", "o-"), ("p95_ms", "s--"), ("p99_ms", "^:"),
-)  # fmt: skip
+    ("p50_ms", "o-"),
+    ("p95_ms", "s--"),
+    ("p99_ms", "^:"),
+)
 
 
 def color(summary: Summary, name: str) -> str:
@@ -29,8 +31,11 @@ def color(summary: Summary, name: str) -> str:
 
 
 def _ramps(summary: Summary) -> dict[str, list[Step]]:
-    return {n: r["experiments"]["ramp"]["steps"] for n, r in summary["rungs"].items()
-            if "ramp" in r["experiments"]}  # fmt: skip
+    return {
+        n: r["experiments"]["ramp"]["steps"]
+        for n, r in summary["rungs"].items()
+        if "ramp" in r["experiments"]
+    }
 
 
 def save(fig: Any, path: Path) -> None:
@@ -46,12 +51,9 @@ def ramp(summary: Summary, path: Path) -> None:
         users, shade = [s["users"] for s in steps], color(summary, name)
         axes[0].plot(users, [s["rps"] for s in steps], "o-", color=shade, label=name)
         for q, style in QUANTILES:
-            axes[1].plot(users, [s[q] for s in steps], style, color=shade,
-                         label=f"{name} {q[:-3]}")  # fmt: skip
-        axes[2].plot(users, [100 * s["error_rate"] for s in steps], "o-", color=shade,
-                     label=name)  # fmt: skip
-    for ax, title in zip(axes, ("throughput (rps)", "latency (ms)", "errors (%)"),
-                         strict=True):  # fmt: skip
+            axes[1].plot(users, [s[q] for s in steps], style, color=shade, label=f"{name} {q[:-3]}")
+        axes[2].plot(users, [100 * s["error_rate"] for s in steps], "o-", color=shade, label=name)
+    for ax, title in zip(axes, ("throughput (rps)", "latency (ms)", "errors (%)"), strict=True):
         ax.set_xscale("log")
         ax.set_xlabel("concurrent users (closed loop)")
         ax.set_title(title)
@@ -86,8 +88,13 @@ def batch_size(summary: Summary, path: Path) -> None:
     """Mean batch size against users, for the ramped rungs that batch."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, steps in _batched(summary).items():
-        ax.plot([s["users"] for s in steps], [s.get("mean_batch_size") or 0 for s in steps],
-                "o-", color=color(summary, name), label=name)  # fmt: skip
+        ax.plot(
+            [s["users"] for s in steps],
+            [s.get("mean_batch_size") or 0 for s in steps],
+            "o-",
+            color=color(summary, name),
+            label=name,
+        )
     ax.set_xscale("log")
     ax.set_xlabel("concurrent users")
     ax.set_ylabel("mean batch size")

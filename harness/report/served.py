@@ -11,10 +11,13 @@ def served_from(summary: Summary) -> list[str]:
     pairs = [(r["twin"], name) for name, r in summary["rungs"].items() if r.get("twin")]
     lines = ["## Processes or containers", ""]
     if not pairs:
-        return [*lines, "Every configuration ran as processes on the host "
-                "(`--containers` serves the baseline and the shipped target from their images "
-                "too).",
-                ""]  # fmt: skip
+        return [
+            *lines,
+            "Every configuration ran as processes on the host "
+            "(`--containers` serves the baseline and the shipped target from their images "
+            "too).",
+            "",
+        ]
     lines += [
         "Every configuration ran as processes on the host; the targets below ran again from "
         "their images (podman, `--network host`), at the ladder's users, minutes apart from "
@@ -27,14 +30,28 @@ def served_from(summary: Summary) -> list[str]:
         if process and container:
             ratio = container["rps"] / process["rps"] if process["rps"] else float("nan")
             image = summary["rungs"][name]["resources"].rpartition("; from image ")[2]
-            rows.append([
-                twin, image, fmt(process["rps"]), fmt(container["rps"]), f"{ratio:.2f}x",
-                fmt(process["p50_ms"]), fmt(container["p50_ms"]),
-                fmt(process["server_cpu_ms_per_request"], 2),
-                fmt(container["server_cpu_ms_per_request"], 2),
-            ])  # fmt: skip
-    header = ["target", "image and limits", "processes rps", "container rps",
-              "container / processes",
-              "p50 ms, processes", "p50 ms, container", "CPU-ms/req, processes",
-              "CPU-ms/req, container"]  # fmt: skip
+            rows.append(
+                [
+                    twin,
+                    image,
+                    fmt(process["rps"]),
+                    fmt(container["rps"]),
+                    f"{ratio:.2f}x",
+                    fmt(process["p50_ms"]),
+                    fmt(container["p50_ms"]),
+                    fmt(process["server_cpu_ms_per_request"], 2),
+                    fmt(container["server_cpu_ms_per_request"], 2),
+                ]
+            )
+    header = [
+        "target",
+        "image and limits",
+        "processes rps",
+        "container rps",
+        "container / processes",
+        "p50 ms, processes",
+        "p50 ms, container",
+        "CPU-ms/req, processes",
+        "CPU-ms/req, container",
+    ]
     return [*lines, *table(header, rows)]

@@ -20,48 +20,87 @@ COMMITTED_RUN = Path(__file__).resolve().parents[2] / "docs" / "results"
 def step(users: int, rps: float, mean_ms: float, statuses: dict[str, int] | None = None) -> Step:
     statuses = statuses or {"200": int(rps * 10)}
     failures = sum(n for code, n in statuses.items() if code != "200")
-    return cast(Step, {
-        "users": users, "duration_s": 10.0, "requests": sum(statuses.values()), "rps": rps,
-        "mean_ms": mean_ms, "p50_ms": mean_ms, "p95_ms": mean_ms * 1.2, "p99_ms": mean_ms * 1.3,
-        "failures": failures, "error_rate": failures / sum(statuses.values()),
-        "statuses": statuses, "server_timing_ms": {"redis": 1.0, "model": 45.0, "total": 50.0},
-        "windows_rps": [rps], "server_cpu_ms_per_request": 2.0, "server_cpu_cores": 0.5,
-        "loadgen_cpu_cores": 0.1, "server_rss_mb": 100.0, "mean_batch_size": None,
-        "rss_mb_by_process": {},
-    })  # fmt: skip
+    return cast(
+        Step,
+        {
+            "users": users,
+            "duration_s": 10.0,
+            "requests": sum(statuses.values()),
+            "rps": rps,
+            "mean_ms": mean_ms,
+            "p50_ms": mean_ms,
+            "p95_ms": mean_ms * 1.2,
+            "p99_ms": mean_ms * 1.3,
+            "failures": failures,
+            "error_rate": failures / sum(statuses.values()),
+            "statuses": statuses,
+            "server_timing_ms": {"redis": 1.0, "model": 45.0, "total": 50.0},
+            "windows_rps": [rps],
+            "server_cpu_ms_per_request": 2.0,
+            "server_cpu_cores": 0.5,
+            "loadgen_cpu_cores": 0.1,
+            "server_rss_mb": 100.0,
+            "mean_batch_size": None,
+            "rss_mb_by_process": {},
+        },
+    )
 
 
 def rung(
     title: str, kind: str = "bento", role: str = "", **experiments: list[Step]
 ) -> dict[str, Any]:
     return {
-        "title": title, "kind": kind, "role": role, "workers": 5, "color": "#123456",
-        "batching": kind != "sync", "resources": "r", "isolates": "x",
+        "title": title,
+        "kind": kind,
+        "role": role,
+        "workers": 5,
+        "color": "#123456",
+        "batching": kind != "sync",
+        "resources": "r",
+        "isolates": "x",
         "experiments": {k: {"steps": v, "breaking_point": None} for k, v in experiments.items()},
-    }  # fmt: skip
+    }
 
 
 LEAN = cast(Step, {"server_cpu_ms_per_request": 1.2})
 
 
 def summary() -> Summary:
-    return cast(Summary, {
-        "command": "python -m harness.compare", "started": "a", "finished": "b", "users": 200,
-        "locust_processes": 1, "profile": {"name": "quick"}, "settings": {},
-        "environment": {"cpu_model": "cpu", "cores": 2, "memory_gib": 1, "python": "3.11",
-                        "os": "linux", "redis_server": "7", "packages": {"bentoml": "1.4.40"}},
-        "rungs": {
-            "sync-seq": rung("sync", "sync", "baseline", ladder=[step(200, 50, 4000)]),
-            "async-runners": rung(
-                "bento", role="shipped", ladder=[step(200, 800, 660) | LEAN],
-                cold=[step(1, 18, 55), step(200, 300, 660, {"200": 700, "503": 300})],
-                low_after=[step(1, 5, 190)],
-            ),
-            "async-edge": rung("edge", role="edge", ladder=[step(200, 600, 300)]),
-            "bare": rung("bare", "bare", "ceiling", ladder=[step(200, 1000, 200)]),
+    return cast(
+        Summary,
+        {
+            "command": "python -m harness.compare",
+            "started": "a",
+            "finished": "b",
+            "users": 200,
+            "locust_processes": 1,
+            "profile": {"name": "quick"},
+            "settings": {},
+            "environment": {
+                "cpu_model": "cpu",
+                "cores": 2,
+                "memory_gib": 1,
+                "python": "3.11",
+                "os": "linux",
+                "redis_server": "7",
+                "packages": {"bentoml": "1.4.40"},
+            },
+            "rungs": {
+                "sync-seq": rung("sync", "sync", "baseline", ladder=[step(200, 50, 4000)]),
+                "async-runners": rung(
+                    "bento",
+                    role="shipped",
+                    ladder=[step(200, 800, 660) | LEAN],
+                    cold=[step(1, 18, 55), step(200, 300, 660, {"200": 700, "503": 300})],
+                    low_after=[step(1, 5, 190)],
+                ),
+                "async-edge": rung("edge", role="edge", ladder=[step(200, 600, 300)]),
+                "bare": rung("bare", "bare", "ceiling", ladder=[step(200, 1000, 200)]),
+            },
+            "slo": {},
+            "targets": [],
         },
-        "slo": {}, "targets": [],
-    })  # fmt: skip
+    )
 
 
 def test_targets_are_judged_from_the_measurements() -> None:
@@ -183,30 +222,54 @@ def open_step(rate: float, mean_ms: float, p99_ms: float, server_ms: float) -> S
     s["server_cpu_cores"] = 0.1 + rate * 0.001
     quantiles = {"0": mean_ms / 2, "50": mean_ms, "99": p99_ms, "99.9": p99_ms, "100": p99_ms}
     s["open_loop"] = {
-        "offered_rps": rate, "scheduled_rps": rate, "sent_rps": rate, "late_p99_ms": 2.0,
-        "mean_ms": mean_ms, "p50_ms": mean_ms, "p99_ms": p99_ms, "p999_ms": p99_ms,
-        "quantiles_ms": quantiles, "goodput_rps": rate if p99_ms <= 250 else rate / 2,
-        "valid": True, "invalid_reason": None, "meets_slo": p99_ms <= 250,
-    }  # fmt: skip
+        "offered_rps": rate,
+        "scheduled_rps": rate,
+        "sent_rps": rate,
+        "late_p99_ms": 2.0,
+        "mean_ms": mean_ms,
+        "p50_ms": mean_ms,
+        "p99_ms": p99_ms,
+        "p999_ms": p99_ms,
+        "quantiles_ms": quantiles,
+        "goodput_rps": rate if p99_ms <= 250 else rate / 2,
+        "valid": True,
+        "invalid_reason": None,
+        "meets_slo": p99_ms <= 250,
+    }
     return s
 
 
 def swept_summary() -> Summary:
     data = summary()
     sweeps = {
-        "sync-seq": [open_step(10, 95, 120, 90), open_step(20, 100, 180, 90),
-                     open_step(40, 150, 400, 90), open_step(28, 110, 240, 90)],
-        "async-runners": [open_step(10, 70, 100, 65), open_step(20, 72, 110, 66),
-                          open_step(40, 75, 120, 66), open_step(80, 80, 140, 67),
-                          open_step(160, 90, 180, 70), open_step(320, 130, 300, 80)],
+        "sync-seq": [
+            open_step(10, 95, 120, 90),
+            open_step(20, 100, 180, 90),
+            open_step(40, 150, 400, 90),
+            open_step(28, 110, 240, 90),
+        ],
+        "async-runners": [
+            open_step(10, 70, 100, 65),
+            open_step(20, 72, 110, 66),
+            open_step(40, 75, 120, 66),
+            open_step(80, 80, 140, 67),
+            open_step(160, 90, 180, 70),
+            open_step(320, 130, 300, 80),
+        ],
         "async-edge": [open_step(10, 60, 90, 55), open_step(20, 62, 95, 56)],
-    }  # fmt: skip
+    }
     for name, steps in sweeps.items():
         met = [s["open_loop"]["offered_rps"] for s in steps if s["open_loop"]["meets_slo"]]
-        data["rungs"][name]["experiments"]["sweep"] = cast(ExperimentResult, {
-            "shape": "sweep", "steps": steps, "breaking_point": None,
-            "capacity_rps": max(met), "slo_p99_ms": 250.0,
-        })  # fmt: skip
+        data["rungs"][name]["experiments"]["sweep"] = cast(
+            ExperimentResult,
+            {
+                "shape": "sweep",
+                "steps": steps,
+                "breaking_point": None,
+                "capacity_rps": max(met),
+                "slo_p99_ms": 250.0,
+            },
+        )
     data["rungs"]["async-edge"]["experiments"]["sweep"]["generator_limit_rps"] = 40.0
     data["sweep_slo_p99_ms"] = 250.0
     return data

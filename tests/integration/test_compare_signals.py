@@ -19,10 +19,19 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_mid_run_leaves_no_process_behind(signum: int, tmp_path: Path) -> None:
     compare = subprocess.Popen(
-        [sys.executable, "-m", "harness.compare", "--rungs", "sync-seq",
-         "--results", str(tmp_path)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "harness.compare",
+            "--rungs",
+            "sync-seq",
+            "--results",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     started: set[psutil.Process] = set()
     deadline = time.monotonic() + 60
     try:

@@ -97,11 +97,27 @@ def test_the_locust_image_drives_a_target_container(
     stack: dict[str, containers.Container],
 ) -> None:
     done = containers.podman(
-        "run", "--rm", "--network=host", images.LOCUST,
-        "-H", stack["bento"].url, "--headless", "-u", "10", "-r", "10", "-t", "4s",
-        "--only-summary", "--exit-code-on-error", "1", "--entities", str(TEST_ENTITIES),
-        timeout=120, check=False,
-    )  # fmt: skip
+        "run",
+        "--rm",
+        "--network=host",
+        images.LOCUST,
+        "-H",
+        stack["bento"].url,
+        "--headless",
+        "-u",
+        "10",
+        "-r",
+        "10",
+        "-t",
+        "4s",
+        "--only-summary",
+        "--exit-code-on-error",
+        "1",
+        "--entities",
+        str(TEST_ENTITIES),
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Aggregated" in done.stdout + done.stderr
 

@@ -159,6 +159,7 @@ def _raw(server: Managed, request: bytes) -> tuple[int, str, bytes]:
 
 BODY = b'{"entity_id": "e0000001"}'
 # name: (raw request, status); each has Connection: close, so the server ends the answer
+# a literal data table (fmt: skip below): one row a line, which the formatter would split
 RAW_CASES = {
     "double slash": (b"POST //predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 25\r\nConnection: close\r\n\r\n" + BODY, 404),

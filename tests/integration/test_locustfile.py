@@ -18,8 +18,18 @@ pytestmark = pytest.mark.integration
 
 
 def _locust(target: Managed, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [str(BIN / "locust"), "-f", str(ROOT / "locustfile.py"), "-H", target.url,
-            "--headless", "--only-summary", "--entities", str(TEST_ENTITIES), *args]  # fmt: skip
+    argv = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "locustfile.py"),
+        "-H",
+        target.url,
+        "--headless",
+        "--only-summary",
+        "--entities",
+        str(TEST_ENTITIES),
+        *args,
+    ]
     return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -35,10 +45,24 @@ def test_plain_run_validates_every_answer_without_failures(target: Managed) -> N
 def test_distributed_run_measures_steps_on_the_master(edge_server: Managed, tmp_path: Path) -> None:
     log = tmp_path / "steps.json"
     done = _locust(
-        edge_server, "--processes", "2", "--shape", "sustained", "-u", "20",
-        "--hold-s", "4", "--warmup-s", "1", "--window-s", "2",
-        "--step-log", str(log), "--server-pid", str(edge_server.pid),
-    )  # fmt: skip
+        edge_server,
+        "--processes",
+        "2",
+        "--shape",
+        "sustained",
+        "-u",
+        "20",
+        "--hold-s",
+        "4",
+        "--warmup-s",
+        "1",
+        "--window-s",
+        "2",
+        "--step-log",
+        str(log),
+        "--server-pid",
+        str(edge_server.pid),
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     step = json.loads(log.read_text())["steps"][0]
     assert step["users"] == 20
@@ -68,14 +92,33 @@ def test_the_sweep_finds_a_capacity_under_the_slo(
 ) -> None:
     log = tmp_path / "sweep.json"
     done = _locust(
-        edge_server, "--shape", "sweep", "--sweep-start", "40", "--sweep-factor", "4",
-        "--bisections", "1", "--slo-p99-ms", "250", "--warmup-s", "1", "--window-s", "2",
-        "--step-cap-s", "4", "--step-log", str(log), "--server-pid", str(edge_server.pid),
+        edge_server,
+        "--shape",
+        "sweep",
+        "--sweep-start",
+        "40",
+        "--sweep-factor",
+        "4",
+        "--bisections",
+        "1",
+        "--slo-p99-ms",
+        "250",
+        "--warmup-s",
+        "1",
+        "--window-s",
+        "2",
+        "--step-cap-s",
+        "4",
+        "--step-log",
+        str(log),
+        "--server-pid",
+        str(edge_server.pid),
         # a rate past capacity may be shed (503): a sweep finds its limit that way, so
         # failed requests alone do not fail the run; a crash still exits non-zero
-        "--exit-code-on-error", "0",
+        "--exit-code-on-error",
+        "0",
         *(["--processes", str(processes)] if processes > 1 else []),
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(log.read_text())
     rates = [s["open_loop"]["offered_rps"] for s in result["steps"]]
@@ -116,10 +159,27 @@ def test_connection_errors_are_recorded_as_failures_with_their_cause(
     if server == "dead port":
         listener.close()
     log = tmp_path / "steps.json"
-    argv = [str(BIN / "locust"), "-f", str(ROOT / "locustfile.py"),
-            "-H", f"http://127.0.0.1:{port}", "--headless", "--only-summary",
-            "--shape", "sustained", "-u", "5", "--hold-s", "2", "--warmup-s", "0.5",
-            "--window-s", "1", "--step-log", str(log)]  # fmt: skip
+    argv = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "locustfile.py"),
+        "-H",
+        f"http://127.0.0.1:{port}",
+        "--headless",
+        "--only-summary",
+        "--shape",
+        "sustained",
+        "-u",
+        "5",
+        "--hold-s",
+        "2",
+        "--warmup-s",
+        "0.5",
+        "--window-s",
+        "1",
+        "--step-log",
+        str(log),
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     listener.close()
     step = json.loads(log.read_text())["steps"][0]

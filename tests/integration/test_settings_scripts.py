@@ -33,10 +33,19 @@ def test_a_misspelt_variable_stops_the_script(script: str, variable: str, closes
 
 def test_gunicorn_started_directly_refuses_a_value_that_cannot_work() -> None:
     done = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "sync_baseline/gunicorn.conf.py",
-         "--bind", "127.0.0.1:1"],
-        cwd=ROOT, env={**os.environ, "SYNC_WORKERS": "0"}, capture_output=True, text=True,
-        timeout=60, check=False,
-    )  # fmt: skip
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-c",
+            "sync_baseline/gunicorn.conf.py",
+            "--bind",
+            "127.0.0.1:1",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "SYNC_WORKERS": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode != 0
     assert "settings: SYNC_WORKERS: Input should be greater than or equal to 1" in done.stderr

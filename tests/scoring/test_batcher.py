@@ -65,8 +65,9 @@ async def test_a_failing_batch_fails_each_of_its_callers() -> None:
     results = await asyncio.gather(*(batcher.submit(i) for i in range(3)), return_exceptions=True)
     assert all(isinstance(r, ConnectionError) for r in results)
     # and the worker lives on for the next batch
-    assert isinstance((await asyncio.gather(batcher.submit(1), return_exceptions=True))[0],
-                      ConnectionError)  # fmt: skip
+    assert isinstance(
+        (await asyncio.gather(batcher.submit(1), return_exceptions=True))[0], ConnectionError
+    )
     await batcher.close()
 
 

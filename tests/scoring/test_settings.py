@@ -29,11 +29,19 @@ def test_a_misspelt_variable_names_the_field_it_resembles(variable: str, closest
 
 
 def test_every_variable_a_field_reads_passes_and_other_prefixes_are_not_judged() -> None:
-    check_environment({
-        "REDIS_URL": "redis://x", "SCORING_REDIS_URL": "redis://x", "SCORING_ENTITIES": "5",
-        "SCORING_PROFILE_DIR": "/tmp", "SYNC_WORKERS": "3", "SYNC_BIND": "0.0.0.0:5000",
-        "LOAD_SHAPE": "ramp", "SCORINGX": "1", "PATH": "/bin",
-    })  # fmt: skip
+    check_environment(
+        {
+            "REDIS_URL": "redis://x",
+            "SCORING_REDIS_URL": "redis://x",
+            "SCORING_ENTITIES": "5",
+            "SCORING_PROFILE_DIR": "/tmp",
+            "SYNC_WORKERS": "3",
+            "SYNC_BIND": "0.0.0.0:5000",
+            "LOAD_SHAPE": "ramp",
+            "SCORINGX": "1",
+            "PATH": "/bin",
+        }
+    )
     with pytest.raises(SettingsError, match="SCORING_QQ is not a setting \\("):
         check_environment({"SCORING_QQ": "1"})
 

@@ -34,8 +34,13 @@ class Stub:
                 break
         await self.release.wait()
         payload = json.dumps({"read": len(body)}).encode()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
 
@@ -52,6 +57,7 @@ async def test_a_valid_request_reaches_the_app() -> None:
     assert stub.calls == 1
 
 
+# a literal data table (fmt: skip below): one row a line, which the formatter would split
 @pytest.mark.parametrize(
     ("method", "headers", "body", "status", "message"),
     [

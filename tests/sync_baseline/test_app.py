@@ -48,9 +48,11 @@ def test_the_error_contract(client: FlaskClient, case: str) -> None:
     if body == "chunked":  # no Content-Length: the app counts the body as it reads it
         data = b"".join(chunks(settings.max_body_bytes * 2))
         answer = client.open(
-            contract.PREDICT_PATH, method=method, headers=headers,
+            contract.PREDICT_PATH,
+            method=method,
+            headers=headers,
             input_stream=io.BytesIO(data),
-        )  # fmt: skip
+        )
     else:
         answer = client.open(contract.PREDICT_PATH, method=method, headers=headers, data=body)
     assert answer.status_code == status

@@ -1,0 +1,83 @@
+"""The report's open-loop section: capacity under the SLO, the sweeps, the queueing prediction."""
+
+from __future__ import annotations
+
+from harness.report import capacity, queueing
+from harness.report.text import table
+from harness.summary import Summary
+
+
+def capacity_section(summary: Summary, plots: list[str]) -> list[str]:
+    """The report's open-loop section: capacity under the SLO, each sweep, the prediction."""
+    if not capacity.swept(summary):
+        return []
+    slo, nice = capacity.slo_ms(summary), summary.get("loadgen_nice", 0)
+    lines = [
+        f"## Capacity under the SLO: p99 <= {slo:.0f} ms, open loop",
+        "",
+        "Requests leave on a schedule of Poisson arrivals at each offered rate, whatever the "
+        "answers do; latency counts from each request's scheduled send, so queueing is not "
+        "hidden (no coordinated omission). Capacity is the highest offered rate whose p99 is "
+        f"within {slo:.0f} ms with errors (503s included) within 1%: rates rise geometrically "
+        "until one misses, then a bisection. A point is invalid when the generator fell "
+        "behind its schedule (p99 of its launch delay over 10% of the SLO, under 98% of the "
+        "schedule sent, or over 0.9 of a core)"
+        + (f"; Locust ran at niceness {nice}." if nice else "."),
+        "",
+        *table(
+            [
+                "rung",
+                "capacity rps",
+                "vs baseline",
+                "p50 / p99 ms at capacity",
+                f"closed loop rps at {summary['users']} users",
+                "valid points",
+            ],
+            capacity.headline_rows(summary),
+        ),
+    ]
+    lines += [f"![{p[:-4]}]({p})\n" for p in ("latency_vs_load.png", "goodput.png") if p in plots]
+    if "percentiles.png" in plots:
+        rate = capacity.common_rate(summary)
+        lines += [
+            f"Latency by percentile at {rate:.1f} rps, a rate every swept rung carried:",
+            "",
+            "![percentiles](percentiles.png)",
+            "",
+        ]
+    for name, steps in capacity.swept(summary).items():
+        lines += [
+            f"### {name}: the sweep",
+            "",
+            *table(capacity.POINT_HEADER, capacity.point_rows(steps)),
+        ]
+    return lines + _prediction(summary, plots)
+
+
+def _prediction(summary: Summary, plots: list[str]) -> list[str]:
+    modelled = [n for n in capacity.swept(summary) if capacity.predictions(summary, n)]
+    if not modelled:
+        return []
+    paragraphs = (queueing.__doc__ or "").strip().split("\n\n")[1:]
+    lines = ["### Predicted against measured", ""]
+    for paragraph in paragraphs:
+        lines += [paragraph.replace("\n", " "), ""]
+    for name in modelled:
+        lines += [f"{name}, up to {capacity.PREDICTED_UP_TO:.0%} of its capacity:", ""]
+        lines += table(
+            [
+                "offered rps",
+                "measured mean ms",
+                "predicted mean ms",
+                "gap",
+                "measured wait ms",
+                "predicted wait ms",
+            ],
+            capacity.prediction_rows(summary, name),
+        )
+    gaps = [line for name in modelled for line in capacity.explain_gaps(summary, name)]
+    if gaps:
+        lines += ["Gaps over 20% (!), and the term of the model they come from:", "", *gaps, ""]
+    if "prediction.png" in plots:
+        lines += ["![prediction](prediction.png)", ""]
+    return lines
