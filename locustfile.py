@@ -32,7 +32,7 @@ from loadgen.openloop import RATE_MESSAGE, lateness_ms, schedule_for
 from loadgen.shapes import SHAPES, ExperimentShape
 from loadgen.steplog import Drained
 from loadgen.windows import percentile, recorder_for
-from scoring import contract, features
+from scoring import contract, vectors
 from scoring.answers import check_answer
 from scoring.settings import settings
 
@@ -162,7 +162,7 @@ class ScoringUser(FastHttpUser):
         self._send(None)
 
     def _send(self, late_ms: float | None) -> None:
-        entity_id = features.entity_id_for(self.rng.randrange(self.entities))
+        entity_id = vectors.entity_id_for(self.rng.randrange(self.entities))
         with self.client.post(
             contract.PREDICT_PATH,
             json={"entity_id": entity_id},

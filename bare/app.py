@@ -22,24 +22,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from scoring import contract, features
-from scoring.models import SleepingModel
+from asgi_guard import RequestGuard
+from scoring import contract, metrics, redis_store
+from scoring.models import model_pair
 from scoring.pipeline import BatchedScoring, run_in_process
 from scoring.settings import settings
-from service.asgi import RequestGuard
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = Histogram(
-    "scoring_bare_batch_size",
+    metrics.BARE_BATCH,
     "Requests per batch formed by the bare app.",
-    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+    buckets=metrics.BATCH_BUCKETS,
 )
-store = features.async_client(settings)
+store = redis_store.async_client(settings)
 scoring = BatchedScoring(
     store,
-    functools.partial(
-        run_in_process, SleepingModel("model_a", settings), SleepingModel("model_b", settings)
-    ),
+    functools.partial(run_in_process, *model_pair(settings)),
     settings,
     observe_batch=BATCH_SIZE.observe,
 )
@@ -71,13 +69,13 @@ async def alive(_: Request) -> Response:
 
 
 async def ready(_: Request) -> Response:
-    reason = await features.not_ready_reason_async(store)
+    reason = await redis_store.not_ready_reason_async(store, settings)
     if reason is not None:
         return PlainTextResponse(reason, status_code=503)
     return PlainTextResponse("\n")
 
 
-async def metrics(_: Request) -> Response:
+async def serve_metrics(_: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -88,12 +86,12 @@ async def not_found(request: Request, exc: Exception) -> Response:
 @contextlib.asynccontextmanager
 async def lifespan(_: Starlette) -> AsyncIterator[None]:
     try:
-        features.warn_at_start(await features.store_problem_async(store))
-    except features.StoreMisconfigured as exc:
+        redis_store.warn_at_start(await redis_store.store_problem_async(store, settings))
+    except redis_store.StoreMisconfigured as exc:
         # one line and out: an exception here would reach the log as a traceback
         logger.error("%s", exc)
         os._exit(2)
-    await features.warm_pool(store, 2)
+    await redis_store.warm_pool(store, 2)
     yield
     await scoring.close()
     await store.aclose()
@@ -104,13 +102,16 @@ app = Starlette(
         Route(contract.PREDICT_PATH, predict, methods=["POST"]),
         *(Route(path, alive) for path in ("/healthz", "/livez")),
         Route("/readyz", ready),
-        Route("/metrics", metrics),
+        Route("/metrics", serve_metrics),
     ],
     middleware=[
         Middleware(
             RequestGuard,
             max_body_bytes=settings.max_body_bytes,
             max_in_flight=settings.max_in_flight,
+            read_timeout_s=settings.request_read_timeout_s,
+            max_header_fields=settings.max_header_fields,
+            max_header_field_bytes=settings.max_header_field_bytes,
         )
     ],
     exception_handlers={404: not_found},

@@ -18,7 +18,7 @@ from harness import containers, processes, redis_server, report, summary
 from harness.ladder import BY_NAME, RUNGS
 from harness.plan import PROFILES
 from harness.run import now, run
-from scoring import features
+from scoring import redis_store
 from scoring.settings import settings
 
 
@@ -99,7 +99,7 @@ def _refuse_what_cannot_run(parser: argparse.ArgumentParser, args: argparse.Name
     url = os.environ.get("REDIS_URL")
     if url and not redis_server.redis_answers(url):
         parser.error(
-            f"REDIS_URL {features.redacted_url(url)} does not answer; unset it to use "
+            f"REDIS_URL {redis_store.redacted_url(url)} does not answer; unset it to use "
             "a throwaway local redis-server"
         )
 

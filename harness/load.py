@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from loadgen.windows import percentiles
-from scoring import contract, features
+from scoring import contract, vectors
 from scoring.answers import scores_for
 
 
@@ -48,7 +48,7 @@ async def burst(
     url: str, count: int, entity_ids: list[str] | None = None, timeout_s: float = 60
 ) -> list[Answer]:
     """Send count requests at once, for entities 0..count-1 or for the ids given."""
-    ids = entity_ids or [features.entity_id_for(i) for i in range(count)]
+    ids = entity_ids or [vectors.entity_id_for(i) for i in range(count)]
     connector = aiohttp.TCPConnector(limit=len(ids))
     async with aiohttp.ClientSession(
         connector=connector, timeout=aiohttp.ClientTimeout(total=timeout_s)
@@ -64,7 +64,7 @@ async def closed_loop(urls: list[str], users: int, seconds: float) -> list[Answe
 
         async def user(url: str, index: int) -> None:
             while time.monotonic() < deadline:
-                answers.append(await _post(session, url, features.entity_id_for(index)))
+                answers.append(await _post(session, url, vectors.entity_id_for(index)))
 
         await asyncio.gather(*(user(u, i) for u in urls for i in range(users)))
     return answers

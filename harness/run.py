@@ -26,7 +26,7 @@ from harness.plan import PROFILES, Experiment, Profile, Progress, estimate_s, pl
 from harness.store import feature_store
 from harness.summary import ExperimentResult, RungResult, Summary
 from loadgen.steplog import StepLog
-from scoring import features
+from scoring.redis_store import redacted_url
 from scoring.settings import settings
 
 # a probe answered this fast means the server has no backlog left
@@ -172,9 +172,12 @@ def run(args: argparse.Namespace, argv: list[str] | None, out: Path) -> Summary:
         users=args.users,
         locust_processes=args.processes,
         environment=environment.describe(),
-        settings={**settings.model_dump(), "redis_url": features.redacted_url(settings.redis_url)},
+        settings={
+            **settings.model_dump(),
+            "redis_url": redacted_url(settings.redis_url),
+        },
         rungs=rungs,
-        redis_url=features.redacted_url(redis_url),
+        redis_url=redacted_url(redis_url),
         finished=now(),
         slo={"p95_ms": args.gate_p95_ms, "error_rate": args.gate_error_rate},
         targets=[],

@@ -13,6 +13,8 @@ import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 from loadgen.steplog import ResourceUse
+from scoring import metrics
+from scoring.models import MODEL_NAMES
 
 # histograms whose mean is the batch size, with the labels of the samples to add;
 # where several advance, the last one listed wins: items per model execution
@@ -20,10 +22,10 @@ from loadgen.steplog import ResourceUse
 # per batch of a batching entry. BentoML's own adaptive-batch histogram counts
 # calls, not items, so it is not used.
 BATCH_METRICS: dict[str, dict[str, str]] = {
-    "scoring_edge_batch_size": {},
-    "scoring_bare_batch_size": {},
-    "scoring_entry_batch_size": {},
-    "scoring_model_batch_size": {"model": "model_a"},
+    metrics.EDGE_BATCH: {},
+    metrics.BARE_BATCH: {},
+    metrics.ENTRY_BATCH: {},
+    metrics.MODEL_BATCH: {"model": MODEL_NAMES[0]},
 }
 
 

@@ -6,7 +6,7 @@ import functools
 import math
 from typing import Any
 
-from scoring import features
+from scoring import vectors
 from scoring.models import expected_scores
 from scoring.settings import settings
 
@@ -15,7 +15,7 @@ TOLERANCE = 1e-9
 
 @functools.lru_cache(maxsize=100_000)
 def _scores(entity_id: str, dim: int) -> tuple[tuple[str, float], ...]:
-    return tuple(expected_scores(features.make_features(entity_id, dim)).items())
+    return tuple(expected_scores(vectors.make_features(entity_id, dim)).items())
 
 
 def scores_for(entity_id: str, dim: int | None = None) -> dict[str, float]:

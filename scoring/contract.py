@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+import redis
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from scoring.batcher import Overloaded
 from scoring.settings import settings
+from scoring.vectors import BadFeatures
 
 PREDICT_PATH = "/predict"
 ENTITY_ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
@@ -27,15 +31,64 @@ MODEL_TIMEOUT = "model call timed out"
 METHOD_NOT_ALLOWED = "method not allowed: use POST"
 UNSUPPORTED_MEDIA_TYPE = "Content-Type must be application/json"
 NOT_FOUND = "Not Found"
-HEADERS_TOO_LARGE = (
-    f"request header fields too large: at most {settings.max_header_fields} fields "
-    f"of {settings.max_header_field_bytes} bytes each"
+
+
+def headers_too_large_message(max_fields: int, max_field_bytes: int) -> str:
+    """Return the 431 message for header fields past the limits."""
+    return (
+        f"request header fields too large: at most {max_fields} fields "
+        f"of {max_field_bytes} bytes each"
+    )
+
+
+HEADERS_TOO_LARGE = headers_too_large_message(
+    settings.max_header_fields, settings.max_header_field_bytes
 )
 # a stored vector that cannot be scored: the server's data is wrong, not the
 # request, and a retry gets the same answer (no Retry-After)
 BAD_FEATURES_STATUS = 500
 # seconds a client should wait before retrying a 503
 RETRY_AFTER_S = 1
+
+
+class ModelUnavailable(Exception):
+    """A model could not be reached: the batch's requests answer 503 "model service unavailable"."""
+
+
+class ModelOverloaded(Exception):
+    """A model shed the call: the batch's requests answer 503 "model service overloaded"."""
+
+
+# The one table from an exception to the contract's answer, read by every
+# target: (exceptions, status, message; None: the exception's own words).
+# Headers follow the status (error_headers). A new error is one row here.
+ERRORS: tuple[tuple[tuple[type[BaseException], ...], int, str | None], ...] = (
+    ((redis.ConnectionError, redis.TimeoutError), 503, FEATURE_STORE_UNAVAILABLE),
+    ((Overloaded, ModelOverloaded), 503, MODEL_OVERLOADED),
+    ((ModelUnavailable,), 503, MODEL_UNAVAILABLE),
+    ((TimeoutError,), 504, MODEL_TIMEOUT),
+    ((BadFeatures,), BAD_FEATURES_STATUS, None),
+)
+# what a handler catches to answer through the table
+ANSWERED: tuple[type[BaseException], ...] = tuple(t for types, _, _ in ERRORS for t in types)
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """A contract error as every target sends it."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+def answer_for(exc: BaseException) -> ErrorAnswer:
+    """The contract's answer to an exception of the ERRORS table."""
+    for types, status, message in ERRORS:
+        if isinstance(exc, types):
+            body = error_body(message if message is not None else str(exc))
+            return ErrorAnswer(status, body, error_headers(status))
+    raise TypeError(f"{type(exc).__name__} is not a contract error") from exc
 
 
 def body_too_large_message(limit: int) -> str:
@@ -119,77 +172,4 @@ def validation_error_body(exc: ValidationError) -> dict[str, Any]:
     return {
         "error": f"{exc.error_count()} validation error for {exc.title}",
         "detail": exc.errors(include_context=False, include_input=False),
-    }
-
-
-def openapi_document() -> dict[str, Any]:
-    """Describe POST /predict and the probes as OpenAPI 3, from the same models as the checks."""
-    error = {
-        "type": "object",
-        "required": ["error"],
-        "properties": {"error": {"type": "string"}, "detail": {"type": "array"}},
-    }
-    errors = {
-        str(status): {
-            "description": text,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-        for status, text in (
-            (400, "the body does not fit the schema"),
-            (404, "unknown entity"),
-            (405, "method not allowed"),
-            (408, "the request did not arrive within the read timeout"),
-            (413, "body too large"),
-            (415, "not JSON"),
-            (431, "header fields too large"),
-            (500, "the entity's stored features cannot be scored (named in the message)"),
-            (503, "feature store or models unavailable, or overloaded"),
-            (504, "model call timed out"),
-        )
-    }
-    errors["503"]["headers"] = {
-        "Retry-After": {
-            "description": "seconds to wait before retrying",
-            "required": True,
-            "schema": {"type": "integer"},
-        }
-    }
-    probe = {"get": {"responses": {"200": {"description": "ok"}, "503": {"description": "not"}}}}
-    return {
-        "openapi": "3.0.2",
-        "info": {"title": "scoring", "version": "1"},
-        "paths": {
-            PREDICT_PATH: {
-                "post": {
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Input"}}
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "both scores and their mean",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/PredictResponse"}
-                                }
-                            },
-                        },
-                        **errors,
-                    },
-                }
-            },
-            **{path: probe for path in ("/healthz", "/livez", "/readyz")},
-        },
-        "components": {
-            "schemas": {
-                "Input": PredictRequest.model_json_schema(),
-                "PredictResponse": PredictResponse.model_json_schema(
-                    ref_template="#/components/schemas/{model}"
-                ),
-                "Scores": Scores.model_json_schema(),
-                "Error": error,
-            }
-        },
     }

@@ -45,6 +45,12 @@ def expected_scores(features: Sequence[float]) -> dict[str, float]:
     return {name: score(*model_weights(name, len(features)), features) for name in MODEL_NAMES}
 
 
+def model_pair(config: Settings) -> tuple[SleepingModel, SleepingModel]:
+    """One instance of each model, in MODEL_NAMES order."""
+    model_a, model_b = (SleepingModel(name, config) for name in MODEL_NAMES)
+    return model_a, model_b
+
+
 class SleepingModel:
     """One model instance: a serial resource that sleeps once per call or batch."""
 

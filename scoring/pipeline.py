@@ -15,25 +15,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis
 import redis.asyncio as aredis
 
-from scoring import contract, features
-from scoring.batcher import ContinuousBatcher, Overloaded
-from scoring.features import Features
+from scoring import contract, redis_store, vectors
+from scoring.batcher import ContinuousBatcher
 from scoring.models import SleepingModel
 from scoring.settings import Settings
 from scoring.timing import Timer
+from scoring.vectors import Features
 
 logger = logging.getLogger(__name__)
-
-
-class ModelUnavailable(Exception):
-    """A model could not be reached: the batch's requests answer 503 "model service unavailable"."""
-
-
-class ModelOverloaded(Exception):
-    """A model shed the call: the batch's requests answer 503 "model service overloaded"."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +45,7 @@ class _Scored:
     score_a: float
     score_b: float
     timing_ms: dict[str, float]
-    bad: features.BadFeatures | None = None
+    bad: vectors.BadFeatures | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +65,9 @@ class Outcome:
         return {"Server-Timing": self.server_timing} if self.server_timing else {}
 
 
-def _error(status: int, message: str) -> Outcome:
-    return Outcome(status, contract.error_body(message))
+def _error(exc: BaseException) -> Outcome:
+    answer = contract.answer_for(exc)
+    return Outcome(answer.status, answer.body)
 
 
 async def run_in_process(
@@ -103,6 +95,7 @@ class BatchedScoring:
         self.store = store
         self.run_models = run_models
         self.timeout_s = config.model_timeout_s
+        self.dim = config.feature_dim
         self.batcher: ContinuousBatcher[str, _Scored] = ContinuousBatcher(
             self._score_batch,
             config.max_batch_size,
@@ -117,7 +110,7 @@ class BatchedScoring:
         self.observe_batch(len(entity_ids))
         started = time.perf_counter()
         # one MGET per batch, not one GET per request
-        vectors = await features.fetch_many_async(self.store, entity_ids)
+        vectors = await redis_store.fetch_many_async(self.store, entity_ids, self.dim)
         redis_ms = (time.perf_counter() - started) * 1000
         known = [v for v in vectors if isinstance(v, list)]
         scores = ModelScores([], [])
@@ -142,16 +135,10 @@ class BatchedScoring:
             scored, waited_ms = await asyncio.wait_for(
                 self.batcher.submit(entity_id), self.timeout_s
             )
-        except (Overloaded, ModelOverloaded):
-            return _error(503, contract.MODEL_OVERLOADED)
-        except ModelUnavailable:
-            return _error(503, contract.MODEL_UNAVAILABLE)
-        except (redis.ConnectionError, redis.TimeoutError):
-            return _error(503, contract.FEATURE_STORE_UNAVAILABLE)
-        except TimeoutError:
-            return _error(504, contract.MODEL_TIMEOUT)
+        except contract.ANSWERED as exc:
+            return _error(exc)
         if scored.bad is not None:
-            return _error(contract.BAD_FEATURES_STATUS, str(scored.bad))
+            return _error(scored.bad)
         if not scored.found:
             return Outcome(404, contract.unknown_entity_body(entity_id))
         timer.add("batch_wait", waited_ms)

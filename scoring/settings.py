@@ -10,15 +10,19 @@ environment and prints the settings in force.
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scoring import envcheck
+from scoring.envcheck import Model, SettingsError, as_environment
+
+__all__ = ["Settings", "SettingsError", "SyncSettings", "as_environment", "load", "settings"]
 
 
 class Settings(BaseSettings):
@@ -145,68 +149,17 @@ class SyncSettings(BaseSettings):
     )
 
 
-class SettingsError(ValueError):
-    """A setting that cannot work, in one line that says what to change."""
-
-
 PREFIXED: dict[str, type[BaseSettings]] = {"SCORING_": Settings, "SYNC_": SyncSettings}
-Model = TypeVar("Model", bound=BaseSettings)
-
-
-def variable_names(model: type[BaseSettings]) -> dict[str, str]:
-    """Each environment variable the model reads, and the field it sets."""
-    prefix = str(model.model_config.get("env_prefix", ""))
-    names = {}
-    for field_name, info in model.model_fields.items():
-        names[f"{prefix}{field_name}".upper()] = field_name
-        if isinstance(info.validation_alias, AliasChoices):
-            names.update({str(a).upper(): field_name for a in info.validation_alias.choices})
-    return names
-
-
-def check_environment(environ: Mapping[str, str]) -> None:
-    """Raise SettingsError for a project-prefixed variable that no settings field reads."""
-    for prefix, model in PREFIXED.items():
-        known = variable_names(model)
-        for name in sorted(environ):
-            if name.upper().startswith(prefix) and name.upper() not in known:
-                # judged without the shared prefix, which makes every name look alike
-                suffixes = {k.removeprefix(prefix): k for k in known}
-                close = difflib.get_close_matches(name.upper().removeprefix(prefix), suffixes, 1)
-                hint = f"; did you mean {suffixes[close[0]]}?" if close else ""
-                raise SettingsError(
-                    f"{name} is not a setting{hint} ({model.__name__} in scoring/settings.py "
-                    "lists them)"
-                )
 
 
 def load(model: type[Model], environ: Mapping[str, str] | None = None) -> Model:
-    """Check the environment, then read the model from it; errors never show values."""
-    check_environment(os.environ if environ is None else environ)
-    try:
-        return model()
-    except ValidationError as error:
-        names = {v: k for k, v in reversed(variable_names(model).items())}
-        problems = [
-            f"{names.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else model.__name__}: "
-            f"{e['msg']}"
-            for e in error.errors(include_input=False, include_url=False)
-        ]
-        raise SettingsError("; ".join(problems)) from None
+    """Read one of the project's settings models, the whole environment checked first."""
+    return envcheck.load(model, PREFIXED, environ)
 
 
-def as_environment(model: type[BaseSettings], **values: object) -> dict[str, str]:
-    """The variables that set these fields of model in a child process, values validated."""
-    validated = model.model_validate(values)  # a misspelt field or a bad value raises here
-    prefix = str(model.model_config.get("env_prefix", ""))
-    environment = {}
-    for name in values:
-        if name not in model.model_fields:
-            raise SettingsError(f"{model.__name__} has no field {name}")
-        value = getattr(validated, name)
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        environment[f"{prefix}{name}".upper()] = text
-    return environment
+def check_environment(environ: Mapping[str, str]) -> None:
+    """Raise SettingsError for a SCORING_ or SYNC_ variable that no field reads."""
+    envcheck.check_environment(environ, PREFIXED)
 
 
 def main() -> int:

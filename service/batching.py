@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bentoml
 
-from scoring import contract
+from scoring import contract, metrics
 from scoring.pipeline import BatchedScoring, RunModels
 from scoring.settings import settings
 from service import guard
@@ -25,7 +25,7 @@ class BatchingEntry(FeatureStoreClient):
         batch_size = bentoml.metrics.Histogram(
             name=self.batch_metric,
             documentation="Requests per batch formed by the entry service.",
-            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            buckets=metrics.BATCH_BUCKETS,
         )
         self.scoring = BatchedScoring(
             self.redis,

@@ -10,7 +10,8 @@ import functools
 
 import bentoml
 
-from scoring.models import SleepingModel
+from scoring import metrics
+from scoring.models import model_pair
 from scoring.pipeline import RunModels, run_in_process
 from scoring.settings import settings
 from service import guard, runtime
@@ -21,12 +22,10 @@ from service.batching import BatchingEntry
 class EdgeScorer(BatchingEntry):
     """Score entities in batches formed at the edge: one MGET and one model call per batch."""
 
-    batch_metric = "scoring_edge_batch_size"
+    batch_metric = metrics.EDGE_BATCH
 
     def model_runner(self) -> RunModels:
-        return functools.partial(
-            run_in_process, SleepingModel("model_a", settings), SleepingModel("model_b", settings)
-        )
+        return functools.partial(run_in_process, *model_pair(settings))
 
 
 guard.install(EdgeScorer)

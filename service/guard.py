@@ -7,11 +7,11 @@ from typing import Any, cast
 import bentoml
 from starlette.responses import JSONResponse
 
+from asgi_guard import ProfileMiddleware, RequestGuard
 from scoring import contract, profiling
 from scoring.pipeline import Outcome
 from scoring.settings import settings
 from service import store
-from service.asgi import ProfileMiddleware, RequestGuard
 
 
 def install(service: Any) -> None:
@@ -20,6 +20,9 @@ def install(service: Any) -> None:
         RequestGuard,
         max_body_bytes=settings.max_body_bytes,
         max_in_flight=settings.max_in_flight,
+        read_timeout_s=settings.request_read_timeout_s,
+        max_header_fields=settings.max_header_fields,
+        max_header_field_bytes=settings.max_header_field_bytes,
         not_ready_reason=store.not_ready_reason,
     )
     directory = profiling.profile_dir()

@@ -13,8 +13,9 @@ import bentoml
 from bentoml.exceptions import ServiceUnavailable
 from pydantic import BaseModel
 
+from scoring import metrics
 from scoring.batcher import ContinuousBatcher, Overloaded
-from scoring.models import SleepingModel
+from scoring.models import MODEL_NAMES, SleepingModel
 from scoring.settings import settings
 from service import runtime
 from service.dispatch import drop_learned_hold
@@ -74,10 +75,10 @@ class _BatchedModel:
         # items per model call, whatever formed the batch: BentoML's own
         # histogram counts calls, and a call from the batching entry carries many
         self.batch_size = bentoml.metrics.Histogram(
-            name="scoring_model_batch_size",
+            name=metrics.MODEL_BATCH,
             documentation="Items per model call.",
             labelnames=["model"],
-            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            buckets=metrics.BATCH_BUCKETS,
         )
 
     async def _score(self, items: Sequence[ModelInput]) -> list[ModelOutput]:
@@ -107,12 +108,12 @@ class _BatchedModel:
 
 @bentoml.service(name="ModelA", **runtime.MODEL)
 class ModelA(_BatchedModel):
-    name = "model_a"
+    name = MODEL_NAMES[0]
 
 
 @bentoml.service(name="ModelB", **runtime.MODEL)
 class ModelB(_BatchedModel):
-    name = "model_b"
+    name = MODEL_NAMES[1]
 
 
 async def call_model(model: Any, items: list[ModelInput]) -> list[ModelOutput]:

@@ -14,15 +14,15 @@ import time
 
 import aiohttp
 import bentoml
-import redis
 from bentoml.exceptions import ServiceUnavailable
 
-from scoring import contract, features
+from scoring import contract, redis_store
+from scoring.contract import ModelOverloaded, ModelUnavailable
 from scoring.settings import settings
 from scoring.timing import Timer
 from service import guard, runtime
 from service.guard import error_response
-from service.models import ModelA, ModelB, ModelInput, call_model
+from service.models import ModelA, ModelB, ModelInput, ModelOutput, call_model
 from service.store import FeatureStoreClient
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,19 @@ class PerRequestScorer(FeatureStoreClient):
     model_a = bentoml.depends(ModelA)
     model_b = bentoml.depends(ModelB)
 
+    async def _call_models(self, item: ModelInput) -> tuple[ModelOutput, ModelOutput]:
+        """Both models' outputs for one item; a failure as the contract's exception."""
+        try:
+            out_a, out_b = await asyncio.gather(
+                call_model(self.model_a, [item]), call_model(self.model_b, [item])
+            )
+        except ServiceUnavailable as exc:
+            raise ModelOverloaded from exc
+        except (aiohttp.ClientError, bentoml.exceptions.BentoMLException) as exc:
+            logger.warning("model call failed: %r", exc)
+            raise ModelUnavailable from exc
+        return out_a[0], out_b[0]
+
     @bentoml.api(route=contract.PREDICT_PATH)
     async def predict(
         self, entity_id: contract.EntityId, ctx: bentoml.Context
@@ -43,30 +56,17 @@ class PerRequestScorer(FeatureStoreClient):
         timer = Timer()
         try:
             with timer.span("redis"):
-                vector = await features.fetch_features_async(self.redis, entity_id)
-        except (redis.ConnectionError, redis.TimeoutError):
-            return error_response(503, contract.error_body(contract.FEATURE_STORE_UNAVAILABLE), ctx)
-        except features.BadFeatures as bad:
-            return error_response(contract.BAD_FEATURES_STATUS, contract.error_body(str(bad)), ctx)
-        if vector is None:
-            return error_response(404, contract.unknown_entity_body(entity_id), ctx)
-
-        item = ModelInput(features=vector, sent_at=time.time())
-        called = time.perf_counter()
-        try:
-            out_a, out_b = await asyncio.wait_for(
-                asyncio.gather(call_model(self.model_a, [item]), call_model(self.model_b, [item])),
-                settings.model_timeout_s,
-            )
-        except ServiceUnavailable:
-            return error_response(503, contract.error_body(contract.MODEL_OVERLOADED), ctx)
-        except TimeoutError:
-            return error_response(504, contract.error_body(contract.MODEL_TIMEOUT), ctx)
-        except (aiohttp.ClientError, bentoml.exceptions.BentoMLException) as exc:
-            logger.warning("model call failed: %r", exc)
-            return error_response(503, contract.error_body(contract.MODEL_UNAVAILABLE), ctx)
-
-        a, b = out_a[0], out_b[0]
+                vector = await redis_store.fetch_features_async(
+                    self.redis, entity_id, settings.feature_dim
+                )
+            if vector is None:
+                return error_response(404, contract.unknown_entity_body(entity_id), ctx)
+            item = ModelInput(features=vector, sent_at=time.time())
+            called = time.perf_counter()
+            a, b = await asyncio.wait_for(self._call_models(item), settings.model_timeout_s)
+        except contract.ANSWERED as exc:
+            answer = contract.answer_for(exc)
+            return error_response(answer.status, answer.body, ctx)
         # the two calls overlap: attribute the slower one's wait and run
         queued_ms, model_ms = max(a.queued_ms, b.queued_ms), max(a.model_ms, b.model_ms)
         timer.add("batch_wait", queued_ms)

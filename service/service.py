@@ -18,9 +18,11 @@ import aiohttp
 import bentoml
 from bentoml.exceptions import BentoMLException, ServiceUnavailable
 
-from scoring.features import Features
-from scoring.pipeline import ModelOverloaded, ModelScores, ModelUnavailable, RunModels
+from scoring import metrics
+from scoring.contract import ModelOverloaded, ModelUnavailable
+from scoring.pipeline import ModelScores, RunModels
 from scoring.settings import settings
+from scoring.vectors import Features
 from service import guard, runtime
 from service.batching import BatchingEntry
 from service.models import ModelA, ModelB, ModelInput, call_model
@@ -34,7 +36,7 @@ class Scorer(BatchingEntry):
 
     model_a = bentoml.depends(ModelA)
     model_b = bentoml.depends(ModelB)
-    batch_metric = "scoring_entry_batch_size"
+    batch_metric = metrics.ENTRY_BATCH
     # a second batch leaves while the first is out: the model services merge what
     # queues from every entry worker, instead of each worker waiting its turn
     batches_in_flight = settings.batches_in_flight

@@ -9,7 +9,7 @@ import signal
 import bentoml
 import redis.asyncio as aredis
 
-from scoring import features
+from scoring import redis_store
 from scoring.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ async def not_ready_reason() -> str | None:
     """Why this entry worker is not ready (its store unreachable, unseeded, mismatched), or None."""
     if _store is None:
         return "starting"
-    return await features.not_ready_reason_async(_store)
+    return await redis_store.not_ready_reason_async(_store, settings)
 
 
 class FeatureStoreClient:
@@ -36,26 +36,26 @@ class FeatureStoreClient:
 
     def __init__(self) -> None:
         global _store
-        self.redis = _store = features.async_client(settings)
+        self.redis = _store = redis_store.async_client(settings)
 
     @bentoml.on_startup
     async def warm_redis_pool(self) -> None:
         try:
-            features.warn_at_start(await features.store_problem_async(self.redis))
-        except features.StoreMisconfigured as exc:
+            redis_store.warn_at_start(await redis_store.store_problem_async(self.redis, settings))
+        except redis_store.StoreMisconfigured as exc:
             # one line, then the whole server stops: a worker that exits is
             # restarted by BentoML's arbiter, with a traceback, again and again
             logger.error("%s", exc)
             os.kill(os.getppid(), signal.SIGTERM)
             os._exit(2)
-        opened = await features.warm_pool(self.redis, self.warm_connections)
+        opened = await redis_store.warm_pool(self.redis, self.warm_connections)
         if opened < self.warm_connections:
             # not fatal: the pool connects on demand, and readiness reports Redis
             logger.warning(
                 "opened %d of %d Redis connections to %s at startup",
                 opened,
                 self.warm_connections,
-                features.redacted_url(settings.redis_url),
+                redis_store.redacted_url(settings.redis_url),
             )
 
     @bentoml.on_shutdown

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from typing import Any
 
-from scoring import features
+from scoring import redis_store
 from scoring.settings import SettingsError, SyncSettings, load, settings
 
 try:
@@ -25,10 +25,10 @@ except SettingsError as error:
 
 def _check_store() -> None:
     """Stop before binding on a store that can never work (one line); warn on one not yet up."""
-    client = features.sync_client(settings)
+    client = redis_store.sync_client(settings)
     try:
-        features.warn_at_start(features.store_problem(client))
-    except features.StoreMisconfigured as error:
+        redis_store.warn_at_start(redis_store.store_problem(client, settings))
+    except redis_store.StoreMisconfigured as error:
         sys.exit(str(error))
     finally:
         client.close()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import redis
 
-from scoring import features
+from scoring import seed, vectors
 from scoring.settings import settings
 
 TEST_ENTITIES = 2_000
@@ -16,31 +16,31 @@ _DIM = settings.feature_dim
 # stored vectors a target must refuse, each with what its error says: id -> (value, problem)
 BAD_ENTITIES: dict[str, tuple[bytes | None, str]] = {
     "bad-short": (
-        features.encode_features([0.5] * (_DIM - 1)),
+        vectors.encode_features([0.5] * (_DIM - 1)),
         f"{4 * _DIM - 4} bytes stored, {4 * _DIM} expected ({_DIM} float32)",
     ),
-    "bad-nan": (features.encode_features([math.nan] * _DIM), "feature 0 is nan"),
+    "bad-nan": (vectors.encode_features([math.nan] * _DIM), "feature 0 is nan"),
     "bad-inf": (
-        features.encode_features([0.5] * (_DIM - 1) + [math.inf]),
+        vectors.encode_features([0.5] * (_DIM - 1) + [math.inf]),
         f"feature {_DIM - 1} is inf",
     ),
     "bad-type": (None, "stored as a Redis hash, not a string"),
 }
 # a finite vector whose dot product is far past what math.exp takes
-HUGE_ENTITY = ("huge", features.encode_features([3e38] * _DIM))
+HUGE_ENTITY = ("huge", vectors.encode_features([3e38] * _DIM))
 
 
 def seed_store(url: str) -> None:
     """Seed TEST_ENTITIES entities, the bad ones and the huge one into the server at url."""
-    features.seed_url(url, TEST_ENTITIES, settings.feature_dim)
+    seed.seed_url(url, TEST_ENTITIES, settings.feature_dim)
     client = redis.Redis.from_url(url)
     try:
         for entity_id, (value, _) in BAD_ENTITIES.items():
             if value is None:  # a key of the wrong type
-                client.hset(features.feature_key(entity_id), "a", "1")
+                client.hset(vectors.feature_key(entity_id), "a", "1")
             else:
-                client.set(features.feature_key(entity_id), value)
-        client.set(features.feature_key(HUGE_ENTITY[0]), HUGE_ENTITY[1])
+                client.set(vectors.feature_key(entity_id), value)
+        client.set(vectors.feature_key(HUGE_ENTITY[0]), HUGE_ENTITY[1])
     finally:
         client.close()
 

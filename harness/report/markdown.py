@@ -113,7 +113,8 @@ def _ladder(summary: Summary, plots: list[str]) -> list[str]:
         "",
         "Each rung is a configuration of the same code, measured in this run on the same "
         "machine after its own warm-up. Little's law column: users / mean latency, the "
-        "throughput a closed loop with no think time must show; a gap over 15% is flagged (!).",
+        "throughput a closed loop with no think time must show; a gap over "
+        f"{LITTLE_TOLERANCE:.0%} is flagged (!).",
         "",
     ]
     base_name = rung_named(summary, "baseline")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from harness.report import capacity, queueing
 from harness.report.text import table
 from harness.summary import Summary
+from loadgen.openloop import LATE_P99_SHARE_OF_SLO, MAX_LOADGEN_CORES, MIN_SENT_SHARE
+from loadgen.windows import MAX_ERROR_RATE
 
 
 def capacity_section(summary: Summary, plots: list[str]) -> list[str]:
@@ -18,10 +20,11 @@ def capacity_section(summary: Summary, plots: list[str]) -> list[str]:
         "Requests leave on a schedule of Poisson arrivals at each offered rate, whatever the "
         "answers do; latency counts from each request's scheduled send, so queueing is not "
         "hidden (no coordinated omission). Capacity is the highest offered rate whose p99 is "
-        f"within {slo:.0f} ms with errors (503s included) within 1%: rates rise geometrically "
-        "until one misses, then a bisection. A point is invalid when the generator fell "
-        "behind its schedule (p99 of its launch delay over 10% of the SLO, under 98% of the "
-        "schedule sent, or over 0.9 of a core)"
+        f"within {slo:.0f} ms with errors (503s included) within {MAX_ERROR_RATE:.0%}: rates "
+        "rise geometrically until one misses, then a bisection. A point is invalid when the "
+        f"generator fell behind its schedule (p99 of its launch delay over "
+        f"{LATE_P99_SHARE_OF_SLO:.0%} of the SLO, under {MIN_SENT_SHARE:.0%} of the schedule "
+        f"sent, or over {MAX_LOADGEN_CORES:g} of a core)"
         + (f"; Locust ran at niceness {nice}." if nice else "."),
         "",
         *table(
@@ -77,7 +80,8 @@ def _prediction(summary: Summary, plots: list[str]) -> list[str]:
         )
     gaps = [line for name in modelled for line in capacity.explain_gaps(summary, name)]
     if gaps:
-        lines += ["Gaps over 20% (!), and the term of the model they come from:", "", *gaps, ""]
+        over = f"Gaps over {capacity.PREDICTION_TOLERANCE:.0%} (!)"
+        lines += [f"{over}, and the term of the model they come from:", "", *gaps, ""]
     if "prediction.png" in plots:
         lines += ["![prediction](prediction.png)", ""]
     return lines

@@ -29,6 +29,7 @@ def _names(summary: Summary) -> dict[str, object]:
         "edge": rung_named(summary, "edge"),
         "users": summary["users"],
         "slo": capacity.slo_ms(summary),
+        "upto": capacity.PREDICTED_UP_TO,
     }
 
 
@@ -107,7 +108,7 @@ CHECKS = (
     ),
     Check(
         "queueing prediction within {threshold:.0%} of the measured mean latency for {base} "
-        "and {main}, up to 80% of capacity",
+        "and {main}, up to {upto:.0%} of capacity",
         0.20,
         measures.prediction,
     ),

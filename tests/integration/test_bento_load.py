@@ -10,7 +10,7 @@ import requests
 from harness.load import burst
 from harness.processes import Managed
 from loadgen.probe import histogram_totals
-from scoring import features
+from scoring import vectors
 from scoring.answers import scores_for
 
 pytestmark = pytest.mark.integration
@@ -39,7 +39,7 @@ def test_a_burst_is_batched_before_the_hop(bento_server: Managed) -> None:
 
 def test_a_burst_mixing_known_and_unknown_ids_answers_each_right(bento_server: Managed) -> None:
     ids = [
-        features.entity_id_for(i) if i % 3 else f"ghost-{i}"
+        vectors.entity_id_for(i) if i % 3 else f"ghost-{i}"
         for i in range(300)  # one in three unknown, spread through every batch
     ]
     answers = asyncio.run(burst(bento_server.url, len(ids), ids))

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from harness.processes import Managed
-from scoring import contract, features
+from scoring import contract, vectors
 from scoring.answers import scores_for
 from scoring.settings import settings
 from scoring.timing import PARTS, parse_server_timing
@@ -41,7 +41,7 @@ def test_same_entity_gives_the_same_scores_on_every_target(
     every_target: Targets,
 ) -> None:
     for index in (0, 1, 1999):
-        entity_id = features.entity_id_for(index)
+        entity_id = vectors.entity_id_for(index)
         answers = [
             requests.post(s.url + "/predict", json={"entity_id": entity_id}, timeout=10)
             for s in every_target
@@ -101,7 +101,7 @@ def test_a_bad_stored_vector_answers_the_same_500_on_every_target(
 
 def test_a_bad_vector_fails_only_its_own_request_of_a_batch(target: Managed) -> None:
     # 20 at once: they share batches, and 3 sync workers answer them within their queue budget
-    good = [features.entity_id_for(i) for i in range(16)]
+    good = [vectors.entity_id_for(i) for i in range(16)]
     ids = [*good[:8], *BAD_ENTITIES, *good[8:]]
     with ThreadPoolExecutor(max_workers=len(ids)) as pool:  # concurrent: they share batches
         answers = list(

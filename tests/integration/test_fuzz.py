@@ -1,7 +1,7 @@
 """schemathesis against both targets: no 500s, and answers fit the project's contract document.
 
 Both targets are held to the one OpenAPI document the project publishes
-(scoring.contract.openapi_document, served by the Flask target at /docs.json):
+(scoring.openapi.openapi_document, served by the Flask target at /docs.json):
 BentoML's own /docs.json declares a 400's "detail" as a string, while BentoML
 answers with pydantic's list. The operation's Hypothesis strategy is driven
 directly: schemathesis's pytest plugin does not run under pytest 9.
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness.processes import Managed
-from scoring import contract
+from scoring import contract, openapi
 
 if TYPE_CHECKING:
     import schemathesis
@@ -35,7 +35,7 @@ def test_predict_survives_generated_requests(kind: str, request: pytest.FixtureR
     server: Managed = request.getfixturevalue(f"{kind}_server")
     st = _schemathesis()
     checks = importlib.import_module("schemathesis.specs.openapi.checks")
-    schema = st.openapi.from_dict(contract.openapi_document())
+    schema = st.openapi.from_dict(openapi.openapi_document())
     operation = schema[contract.PREDICT_PATH]["POST"]
     statuses: set[int] = set()
 

@@ -10,7 +10,8 @@ import pytest
 
 from harness.processes import Managed, free_port
 from harness.redis_server import start_redis
-from scoring import features
+from scoring import redis_store
+from scoring.settings import settings
 
 pytestmark = pytest.mark.integration
 
@@ -25,13 +26,13 @@ def _sockets_to(port: int) -> int:
 
 def test_closing_a_client_closes_its_pooled_sockets(redis_server: Managed) -> None:
     port = int(redis_server.url.rsplit(":", 1)[1].split("/")[0])
-    config = features.settings_for(redis_server.url)
+    config = redis_store.settings_for(redis_server.url, settings)
     before = _sockets_to(port)
-    sync_client = features.sync_client(config)
-    async_client = features.async_client(config)
+    sync_client = redis_store.sync_client(config)
+    async_client = redis_store.async_client(config)
 
     async def use_and_close() -> int:
-        assert await features.warm_pool(async_client, 3) == 3
+        assert await redis_store.warm_pool(async_client, 3) == 3
         assert sync_client.ping()
         opened = _sockets_to(port) - before
         await async_client.aclose()
@@ -50,12 +51,12 @@ def test_pooled_connections_survive_a_redis_restart(log_dir: Path) -> None:
     """
     port = free_port()
     store = start_redis(log_dir, port=port)
-    config = features.settings_for(store.url)
-    sync_client = features.sync_client(config)
-    async_client = features.async_client(config)
+    config = redis_store.settings_for(store.url, settings)
+    sync_client = redis_store.sync_client(config)
+    async_client = redis_store.async_client(config)
 
     async def warm() -> int:
-        return await features.warm_pool(async_client, 2)
+        return await redis_store.warm_pool(async_client, 2)
 
     async def ping_twice() -> list[bool]:
         return [bool(await async_client.ping()) for _ in range(2)]

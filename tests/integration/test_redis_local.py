@@ -10,7 +10,7 @@ import redis
 from harness import redis_local
 from harness.processes import running
 from harness.redis_server import start_redis
-from scoring import features
+from scoring import vectors
 
 pytestmark = pytest.mark.integration
 
@@ -25,5 +25,5 @@ def test_a_port_taken_by_another_server_is_refused_and_that_server_is_untouched(
         assert redis_local.main(["--port", port, "--entities", "10"]) == 2
         assert f"port {port} is in use" in capsys.readouterr().err
         assert client.keys() == [b"theirs"]  # nothing seeded, nothing overwritten
-        assert client.hget(features.META_KEY, "entities") is None
+        assert client.hget(vectors.META_KEY, "entities") is None
         client.close()

@@ -12,7 +12,7 @@ import requests
 
 from harness.processes import Managed, http_ready, start_bare, start_bento, start_sync
 from harness.redis_server import start_redis
-from scoring import features
+from scoring import seed, vectors
 from scoring.settings import settings
 from tests.servers import seed_store, wait_for
 
@@ -49,7 +49,7 @@ def test_a_database_index_out_of_range_stops_the_server_with_one_line(
 def test_a_store_seeded_with_another_dimension_stops_the_server(
     target: str, log_dir: Path, empty_store: Managed
 ) -> None:
-    features.seed_url(empty_store.url, 10, settings.feature_dim // 2)
+    seed.seed_url(empty_store.url, 10, settings.feature_dim // 2)
     with pytest.raises(RuntimeError, match="exited with") as raised:
         STARTERS[target](log_dir, empty_store.url, timeout_s=60)
     log = str(raised.value)
@@ -70,7 +70,7 @@ def test_an_unseeded_store_keeps_readiness_false_with_the_reason(
         wait_for(functools.partial(http_ready, server.url + "/readyz"), 10)
         # reseeded with another dimension while serving: unready again, saying what to change
         client = redis.Redis.from_url(empty_store.url)
-        client.hset(features.META_KEY, "feature_dim", 3)
+        client.hset(vectors.META_KEY, "feature_dim", 3)
         client.close()
         answer = requests.get(server.url + "/readyz", timeout=5)
         assert answer.status_code == 503

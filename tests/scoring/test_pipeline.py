@@ -9,11 +9,12 @@ import fakeredis
 import pytest
 import redis
 
-from scoring import contract, features
-from scoring.features import Features
+from scoring import contract, vectors
+from scoring.contract import ModelOverloaded, ModelUnavailable
 from scoring.models import expected_scores
-from scoring.pipeline import BatchedScoring, ModelOverloaded, ModelScores, ModelUnavailable
+from scoring.pipeline import BatchedScoring, ModelScores
 from scoring.settings import Settings
+from scoring.vectors import Features
 
 CONFIG = Settings(model_timeout_s=0.3, max_batch_size=8)
 
@@ -39,9 +40,9 @@ class FakeModels:
 async def store() -> AsyncIterator[fakeredis.aioredis.FakeRedis]:
     client = fakeredis.aioredis.FakeRedis()
     for index in range(20):
-        entity_id = features.entity_id_for(index)
-        raw = features.encode_features(features.make_features(entity_id, CONFIG.feature_dim))
-        await client.set(features.feature_key(entity_id), raw)
+        entity_id = vectors.entity_id_for(index)
+        raw = vectors.encode_features(vectors.make_features(entity_id, CONFIG.feature_dim))
+        await client.set(vectors.feature_key(entity_id), raw)
     yield client
     await client.aclose()
 
@@ -51,13 +52,13 @@ async def test_concurrent_requests_share_batches_and_get_their_own_scores(
 ) -> None:
     models = FakeModels()
     scoring = BatchedScoring(store, models, CONFIG)
-    ids = [features.entity_id_for(i) if i % 4 else f"ghost-{i}" for i in range(20)]
+    ids = [vectors.entity_id_for(i) if i % 4 else f"ghost-{i}" for i in range(20)]
     outcomes = await asyncio.gather(*(scoring.answer(e) for e in ids))
     for entity_id, outcome in zip(ids, outcomes, strict=True):
         if entity_id.startswith("ghost"):
             assert (outcome.status, outcome.body) == (404, contract.unknown_entity_body(entity_id))
         else:
-            expected = expected_scores(features.make_features(entity_id, CONFIG.feature_dim))
+            expected = expected_scores(vectors.make_features(entity_id, CONFIG.feature_dim))
             assert outcome.status == 200 and outcome.response is not None
             assert outcome.response.scores.model_dump() == expected
             assert "batch_wait" in (outcome.server_timing or "")
@@ -79,7 +80,7 @@ async def test_a_failed_batch_answers_each_of_its_requests_in_the_contract(
     store: fakeredis.aioredis.FakeRedis, error: Exception, status: int, message: str
 ) -> None:
     scoring = BatchedScoring(store, FakeModels(error=error), CONFIG)
-    outcomes = await asyncio.gather(*(scoring.answer(features.entity_id_for(i)) for i in range(6)))
+    outcomes = await asyncio.gather(*(scoring.answer(vectors.entity_id_for(i)) for i in range(6)))
     assert {(o.status, o.body["error"]) for o in outcomes} == {(status, message)}
     assert all(o.headers == {"Retry-After": str(contract.RETRY_AFTER_S)} for o in outcomes)
     await scoring.close()
@@ -90,8 +91,8 @@ async def test_a_batch_over_the_budget_answers_504_and_later_batches_still_run(
 ) -> None:
     models = FakeModels(seconds=1.0)
     scoring = BatchedScoring(store, models, CONFIG)
-    outcomes = await asyncio.gather(*(scoring.answer(features.entity_id_for(i)) for i in range(4)))
+    outcomes = await asyncio.gather(*(scoring.answer(vectors.entity_id_for(i)) for i in range(4)))
     assert {o.status for o in outcomes} == {504}
     models.seconds = 0.0
-    assert (await scoring.answer(features.entity_id_for(1))).status == 200
+    assert (await scoring.answer(vectors.entity_id_for(1))).status == 200
     await scoring.close()

@@ -9,7 +9,7 @@ import fakeredis
 import pytest
 from flask.testing import FlaskClient
 
-from scoring import contract, features
+from scoring import contract, seed, vectors
 from scoring.answers import check_answer
 from scoring.settings import settings
 from sync_baseline.app import create_app
@@ -22,7 +22,7 @@ CONFIG = settings.model_copy(update={"model_sleep_min_ms": 0.0, "model_sleep_max
 @pytest.fixture(scope="module")
 def server() -> fakeredis.FakeServer:
     server = fakeredis.FakeServer()
-    features.seed(fakeredis.FakeRedis(server=server), 50, CONFIG.feature_dim)
+    seed.seed(fakeredis.FakeRedis(server=server), 50, CONFIG.feature_dim)
     return server
 
 
@@ -34,7 +34,7 @@ def client(server: fakeredis.FakeServer) -> Iterator[FlaskClient]:
 
 
 def test_a_known_entity_gets_its_scores_and_a_server_timing(client: FlaskClient) -> None:
-    entity_id = features.entity_id_for(7)
+    entity_id = vectors.entity_id_for(7)
     answer = client.post(contract.PREDICT_PATH, json={"entity_id": entity_id})
     assert answer.status_code == 200
     assert check_answer(entity_id, answer.get_json()) is None

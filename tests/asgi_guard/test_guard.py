@@ -10,8 +10,9 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
+from asgi_guard import RequestGuard
 from scoring import contract
-from service.asgi import RequestGuard
+from scoring.settings import settings
 
 LIMIT = 256
 
@@ -45,7 +46,14 @@ class Stub:
 
 
 def _client(stub: Stub, max_in_flight: int = 10) -> httpx.AsyncClient:
-    guard = RequestGuard(stub, max_body_bytes=LIMIT, max_in_flight=max_in_flight)
+    guard = RequestGuard(
+        stub,
+        max_body_bytes=LIMIT,
+        max_in_flight=max_in_flight,
+        read_timeout_s=settings.request_read_timeout_s,
+        max_header_fields=settings.max_header_fields,
+        max_header_field_bytes=settings.max_header_field_bytes,
+    )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=guard), base_url="http://t")
 
 
