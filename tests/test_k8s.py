@@ -108,8 +108,8 @@ def test_locust_runs_distributed_with_the_projects_locustfile() -> None:
     assert 'ENTRYPOINT ["locust", "-f", "locustfile.py"]' in dockerfile
 
 
-def test_images_named_in_manifests_are_the_ones_the_readme_builds() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_images_named_in_manifests_are_the_ones_the_cluster_page_builds() -> None:
+    readme = (ROOT / "docs" / "cluster.md").read_text()
     images = {
         _container(doc)["image"]
         for doc in _documents().values()

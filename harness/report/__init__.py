@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.report import html, markdown
+from harness.report import headline, html, markdown
 from harness.report.plots import PLOTS, Plot
 from harness.report.sweep_plots import SWEEP_PLOTS
 from harness.report.targets import check_targets
 from harness.summary import Summary
 
 __all__ = ["check_targets", "render_markdown", "write"]
-TITLE = "comparison report"
 
 
 def _shown(summary: Summary) -> list[Plot]:
@@ -38,4 +37,4 @@ def write(summary: Summary, out: Path) -> None:
         plot.draw(summary, out / plot.file)
     text = markdown.render(summary, [plot.file for plot in shown])
     (out / "report.md").write_text(text)
-    (out / "report.html").write_text(html.render(text, TITLE))
+    (out / "report.html").write_text(html.render(text, headline.title(summary)))

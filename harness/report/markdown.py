@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from harness.report import latency, open_loop
+from harness.report import headline, latency, open_loop
 from harness.report.explain import LITTLE_TOLERANCE, breakdown, explain, little
 from harness.report.served import served_from
 from harness.report.text import fmt, table
@@ -80,24 +78,23 @@ def step_rows(steps: list[Step]) -> list[list[str]]:
     return rows
 
 
-def _code(env: dict[str, Any]) -> str:
-    commit = env.get("commit")
-    if not commit:
-        return "commit not recorded"
-    return f"commit `{commit[:12]}`" + (", with uncommitted changes" if env.get("dirty") else "")
-
-
 def _head(summary: Summary) -> list[str]:
     env = summary["environment"]
     return [
-        "# BentoML (async, batched) vs Flask (sync): comparison report",
+        f"# {headline.title(summary)}",
         "",
+        *headline.summary_section(summary),
         f"Run `{summary['command']}`, {summary['started']} to {summary['finished']}, "
         f"profile **{summary['profile']['name']}**, on {env['cpu_model']} with "
         f"**{env['cores']} cores** and {env['memory_gib']} GiB; server, Redis and Locust "
         f"({summary['locust_processes']} process(es)) share that machine. "
-        f"Code: {_code(env)}.",
+        f"Code: {headline.code_version(env)}.",
         "",
+    ]
+
+
+def _targets(summary: Summary) -> list[str]:
+    return [
         "## Targets",
         "",
         *table(
@@ -197,7 +194,8 @@ def _reproduce(summary: Summary) -> list[str]:
         f"Python {env['python']}, {env['os']}, {env['redis_server']}; packages: "
         + ", ".join(f"{k} {v}" for k, v in env["packages"].items()),
         "",
-        "Raw Locust CSV and HTML per rung and experiment are in the folders beside this file.",
+        "Raw Locust CSV and HTML per rung and experiment are written beside the run's report "
+        "under results/; curated runs in docs/results/ keep the report, plots and summary.json.",
     ]
 
 
@@ -217,5 +215,5 @@ def render(summary: Summary, plots: list[str]) -> str:
     for plot in ("ramp.png", "batch_size.png", "soak.png"):
         if plot in plots:
             lines += [f"![{plot[:-4]}]({plot})", ""]
-    lines += [*_pathologies(summary), *_reproduce(summary)]
+    lines += [*_pathologies(summary), *_targets(summary), *_reproduce(summary)]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,77 @@
+"""The report's opening: its title, and the headline with the conditions it holds under."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.report import capacity, latency
+from harness.summary import Summary, rung_named, step
+
+
+def code_version(env: dict[str, Any]) -> str:
+    """The commit a run's code came from, as the report names it."""
+    commit = env.get("commit")
+    if not commit:
+        return "commit not recorded"
+    return f"commit `{commit[:12]}`" + (", with uncommitted changes" if env.get("dirty") else "")
+
+
+def title(summary: Summary) -> str:
+    """The report's title: what it compares, and which run."""
+    commit = summary["environment"].get("commit")
+    of_code = f" of {commit[:12]}" if commit else ""
+    return f"BentoML vs Flask: {summary['profile']['name']} run {summary['started']}{of_code}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.1f}x" if a and b else "-"
+
+
+def _conditions(summary: Summary) -> str:
+    env, config = summary["environment"], summary["settings"]
+    base = rung_named(summary, "baseline")
+    copies = summary["rungs"][base]["workers"] if base else "?"
+    low, high = config.get("model_sleep_min_ms"), config.get("model_sleep_max_ms")
+    cost = (
+        f"each model sleeps {low:g}-{high:g} ms per call or batch, plus "
+        f"{config.get('model_item_cost_ms', 0.0):g} ms per item; "
+        if low is not None and high is not None
+        else ""
+    )
+    return (
+        f"Conditions: {env['cores']} cores shared by the servers, Redis and Locust "
+        f"({summary['locust_processes']} process(es)); {cost}the Flask baseline holds "
+        f"{copies} copies of each model (one per worker), every BentoML rung one; "
+        f"{code_version(env)}."
+    )
+
+
+def summary_section(summary: Summary) -> list[str]:
+    """The opening paragraph: the headline figures of this run and their conditions."""
+    main, base = rung_named(summary, "shipped"), rung_named(summary, "baseline")
+    if not (main and base):
+        return [_conditions(summary), ""]
+    main_ladder, base_ladder = step(summary, main, "ladder"), step(summary, base, "ladder")
+    main_cap, base_cap = capacity.capacity(summary, main), capacity.capacity(summary, base)
+    few = latency.few_steps(summary, main).get(2)
+    base_few = latency.few_steps(summary, base).get(2)
+    closed = (
+        f"At {summary['users']} closed-loop users the shipped BentoML service ({main}) made "
+        f"{main_ladder['rps']:.0f} rps against the Flask baseline's {base_ladder['rps']:.0f} "
+        f"({_ratio(main_ladder['rps'], base_ladder['rps'])}). "
+        if main_ladder and base_ladder
+        else ""
+    )
+    slo = (
+        f"Under a p99 <= {capacity.slo_ms(summary):.0f} ms SLO with Poisson arrivals it "
+        f"carried {main_cap:.0f} rps against {base_cap:.0f} ({_ratio(main_cap, base_cap)}). "
+        if main_cap and base_cap
+        else ""
+    )
+    callers = (
+        f"At 2 closed-loop callers its p50 was {few['p50_ms']:.0f} ms against Flask's "
+        f"{base_few['p50_ms']:.0f}. "
+        if few and base_few
+        else ""
+    )
+    return [f"{closed}{slo}{callers}{_conditions(summary)}", ""]
