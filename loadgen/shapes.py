@@ -55,6 +55,11 @@ def plan_levels(options: Any) -> list[Level]:
 class ExperimentShape(LoadTestShape):
     """Run the --shape experiment step by step, measuring each step after a warm-up."""
 
+    # the shapes read -u (users of cold, sustained, stress, soak), -r and -t (none's
+    # plain run, and a time limit on any): no "will be ignored" warning, and the web
+    # UI shows the fields
+    use_common_options = True
+
     def __init__(self) -> None:
         super().__init__()
         self.level: Level | None = None

@@ -42,6 +42,22 @@ def test_plain_run_validates_every_answer_without_failures(target: Managed) -> N
     assert failures.startswith("0(")
 
 
+def test_a_shape_takes_the_common_options_without_a_false_warning(
+    edge_server: Managed, tmp_path: Path
+) -> None:
+    log = tmp_path / "cold.json"
+    done = _locust(
+        edge_server,
+        *("--shape", "cold", "-u", "3", "-r", "3", "-t", "20s"),
+        *("--hold-s", "1", "--warmup-s", "0.5", "--step-log", str(log)),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "will be ignored" not in done.stderr
+    assert "have no impact on LoadShapes" not in done.stderr
+    # cold: 1 user, then -u users at once
+    assert [s["users"] for s in json.loads(log.read_text())["steps"]] == [1, 3]
+
+
 def test_distributed_run_measures_steps_on_the_master(edge_server: Managed, tmp_path: Path) -> None:
     log = tmp_path / "steps.json"
     done = _locust(
