@@ -138,8 +138,9 @@ def test_the_sweep_finds_a_capacity_under_the_slo(
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(log.read_text())
     rates = [s["open_loop"]["offered_rps"] for s in result["steps"]]
-    assert rates[:2] == [40, 160]
     first = result["steps"][0]["open_loop"]
+    # on failure, say why the first rate missed: its p99, errors, validity
+    assert rates[:2] == [40, 160], (first, result["steps"][0]["statuses"])
     assert first["meets_slo"], first
     assert abs(first["sent_rps"] / first["scheduled_rps"] - 1) < 0.02
     assert first["p50_ms"] > 40  # a model sleeps 40-50 ms
