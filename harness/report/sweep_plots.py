@@ -4,39 +4,75 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Literal
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from harness.report import capacity
 from harness.report.plots import Plot, color, save
 from harness.summary import Summary
+from loadgen.steplog import OpenLoop
 
 # HdrHistogram-style x axis: 1 / (1 - percentile), labelled by percentile
 PERCENTILE_TICKS = (50.0, 90.0, 99.0, 99.9)
 
 
-def latency_vs_load(summary: Summary, path: Path) -> None:
-    """p50 and p99 from the scheduled send against offered rate, every swept rung, the SLO."""
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for name, steps in capacity.swept(summary).items():
-        rates = [s["open_loop"]["offered_rps"] for s in steps]
-        c = color(summary, name)
-        ax.plot(
-            rates, [s["open_loop"]["p50_ms"] for s in steps], "o-", color=c, label=f"{name} p50"
-        )
-        ax.plot(
-            rates, [s["open_loop"]["p99_ms"] for s in steps], "^--", color=c, label=f"{name} p99"
-        )
-    ax.axhline(capacity.slo_ms(summary), color="black", linestyle=":", label="SLO (p99)")
-    ax.set(
-        xscale="log",
-        yscale="log",
-        xlabel="offered rate (requests/s, Poisson)",
-        ylabel="latency from the scheduled send (ms)",
-        title="latency against offered load",
+def _plain_log_axes(ax: Axes, rates: list[float]) -> None:
+    """Log scales labelled with plain numbers: the swept rates on x, round ms on y."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(sorted(set(rates)))
+    ax.set_yticks([50, 100, 200, 500, 1000])
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(ScalarFormatter())
+        axis.set_minor_formatter(NullFormatter())
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+
+
+def _draw(
+    ax: Axes,
+    valid: list[OpenLoop],
+    invalid: list[OpenLoop],
+    key: Literal["p50_ms", "p99_ms"],
+    c: str,
+    label: str | None,
+) -> None:
+    """Valid points joined, invalid ones hollow and apart."""
+    ax.plot([o["offered_rps"] for o in valid], [o[key] for o in valid], "o-", color=c, label=label)
+    ax.plot(
+        [o["offered_rps"] for o in invalid], [o[key] for o in invalid], "o", mfc="none", color=c
     )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+
+
+def latency_vs_load(summary: Summary, path: Path) -> None:
+    """p50 and p99 from the scheduled send against offered rate, every swept rung, the SLO.
+
+    Valid points are joined; points where the generator fell behind are hollow and
+    not joined; each rung's capacity under the SLO is a star on the p99 panel.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
+    slo, everything = capacity.slo_ms(summary), []
+    for name, steps in capacity.swept(summary).items():
+        c, cap = color(summary, name), capacity.capacity(summary, name)
+        valid = [s["open_loop"] for s in steps if s["open_loop"]["valid"]]
+        invalid = [s["open_loop"] for s in steps if not s["open_loop"]["valid"]]
+        _draw(axes[0], valid, invalid, "p50_ms", c, name)
+        _draw(axes[1], valid, invalid, "p99_ms", c, None)
+        at_cap = [o for o in valid if o["offered_rps"] == cap]
+        if at_cap:
+            axes[1].plot(cap, at_cap[0]["p99_ms"], "*", color=c, markersize=14)
+        everything += [o["offered_rps"] for o in valid + invalid]
+    for ax, key in zip(axes, ("p50", "p99"), strict=True):
+        _plain_log_axes(ax, everything)
+        ax.axhline(slo, color="black", linestyle=":")
+        ax.text(min(everything), slo * 1.04, f"SLO: p99 <= {slo:.0f} ms", fontsize=8)
+        ax.set(xlabel="offered rate (requests/s, Poisson arrivals)", title=key)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("latency from the scheduled send (ms)")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Latency against offered load (hollow: the generator fell behind; star: capacity)")
     save(fig, path)
 
 
