@@ -13,12 +13,11 @@ Regather: a batch that completes predicts its own callers' next requests
 (closed-loop callers come back a round trip later). Without that, two callers
 take turns at a serial model: each one's request waits behind the other's
 batch. So after a batch of n completes, the next batch waits for the
-callers to come back: until n requests
-have arrived since the completion, as long as each arrives within
-regather_ms of the one before (or of the completion), and never more than
-regather_max_ms in all. A lone caller is never held (its own return is the
-one arrival expected); Poisson arrivals, spaced at random, end the wait at
-their first gap longer than regather_ms.
+callers to come back: until n requests have arrived since the completion,
+as long as each arrives within regather_ms of the one before (or of the
+completion), and never more than regather_max_ms in all. A lone caller is
+never held (its own return is the one arrival expected); Poisson arrivals,
+spaced at random, end the wait at their first gap longer than regather_ms.
 """
 
 from __future__ import annotations

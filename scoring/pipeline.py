@@ -17,12 +17,12 @@ from typing import Any
 
 import redis.asyncio as aredis
 
-from scoring import contract, redis_store, vectors
+from scoring import contract, redis_store
 from scoring.batcher import ContinuousBatcher
 from scoring.models import SleepingModel
 from scoring.settings import Settings
 from scoring.timing import Timer
-from scoring.vectors import Features
+from scoring.vectors import BadFeatures, Features
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class _Scored:
     score_a: float
     score_b: float
     timing_ms: dict[str, float]
-    bad: vectors.BadFeatures | None = None
+    bad: BadFeatures | None = None
 
 
 @dataclass(frozen=True)
