@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from service import runtime
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -144,6 +146,7 @@ def start_bento(
     port = port or free_port()
     argv = [str(BIN / "bentoml"), "serve", *([service] if service else [])]
     argv += ["--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--timeout-keep-alive", str(runtime.KEEP_ALIVE_S)]
     full_env = {
         "BENTOML_CONFIG": str(ROOT / "bentoconfiguration.yaml"),
         # every `bentoml serve` empties $BENTOML_HOME/prometheus_multiproc_dir at

@@ -209,3 +209,15 @@ def warn_at_start(problem: str | None) -> None:
     """Log a store problem that may yet come right (started or seeded later)."""
     if problem is not None:
         logger.warning("%s; not ready until it is", problem)
+
+
+def check_at_start(config: Settings) -> None:
+    """Before a server starts its workers: warn on a store problem that may yet come right.
+
+    Raises StoreMisconfigured on one that never will, for the server to stop on.
+    """
+    client = sync_client(config)
+    try:
+        warn_at_start(store_problem(client, config))
+    finally:
+        client.close()

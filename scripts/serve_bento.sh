@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python -m scoring.settings >/dev/null  # a misspelt setting stops here, named
 export BENTOML_CONFIG="$PWD/bentoconfiguration.yaml"
-exec .venv/bin/bentoml serve --host "${HOST:-127.0.0.1}" --port "${PORT:-3000}" "$@"
+# idle keep-alive above proxies' 60 s (service/runtime.py KEEP_ALIVE_S)
+exec .venv/bin/bentoml serve --timeout-keep-alive 75 --host "${HOST:-127.0.0.1}" --port "${PORT:-3000}" "$@"

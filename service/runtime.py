@@ -39,3 +39,11 @@ MODEL: dict[str, Any] = {
     # load that gave 500s ("Connector is closed"), so it is never refreshed
     "runner_connection": {"max_requests": 1_000_000_000, "max_age": 31_536_000.0},
 }
+
+# uvicorn closes an idle keep-alive connection after 5 s; a proxy or load balancer
+# that keeps idle upstream connections longer (nginx's upstream keepalive_timeout
+# 60 s, AWS ALB 60 s) then sends requests into closed connections and answers
+# 502. The server's idle timeout must be above the proxy's. BentoML takes it only
+# from `bentoml serve --timeout-keep-alive`: scripts/serve_bento.sh, the bento's
+# image (deploy/bento/Dockerfile.template) and harness.processes pass this.
+KEEP_ALIVE_S = 75

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
 
 import bentoml
 import redis.asyncio as aredis
@@ -38,16 +36,20 @@ class FeatureStoreClient:
         global _store
         self.redis = _store = redis_store.async_client(settings)
 
+    @bentoml.on_deployment
+    def check_store() -> None:
+        """Stop `bentoml serve` before it starts a worker, with one line and status 1, on a
+        store that can never work: BentoML runs deployment hooks once, in the serving
+        process, and a worker's start-up failure would only restart the worker."""
+        try:
+            redis_store.check_at_start(settings)
+        except redis_store.StoreMisconfigured as error:
+            raise SystemExit(str(error)) from None
+
     @bentoml.on_startup
     async def warm_redis_pool(self) -> None:
-        try:
-            redis_store.warn_at_start(await redis_store.store_problem_async(self.redis, settings))
-        except redis_store.StoreMisconfigured as exc:
-            # one line, then the whole server stops: a worker that exits is
-            # restarted by BentoML's arbiter, with a traceback, again and again
-            logger.error("%s", exc)
-            os.kill(os.getppid(), signal.SIGTERM)
-            os._exit(2)
+        # a store that went wrong since check_store: readiness answers with the reason
+        redis_store.warn_at_start(await redis_store.not_ready_reason_async(self.redis, settings))
         opened = await redis_store.warm_pool(self.redis, self.warm_connections)
         if opened < self.warm_connections:
             # not fatal: the pool connects on demand, and readiness reports Redis

@@ -10,6 +10,7 @@ know, or a value that cannot work, stops gunicorn before it binds.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from typing import Any
@@ -23,18 +24,11 @@ except SettingsError as error:
     sys.exit(f"settings: {error}")
 
 
-def _check_store() -> None:
-    """Stop before binding on a store that can never work (one line); warn on one not yet up."""
-    client = redis_store.sync_client(settings)
-    try:
-        redis_store.warn_at_start(redis_store.store_problem(client, settings))
-    except redis_store.StoreMisconfigured as error:
-        sys.exit(str(error))
-    finally:
-        client.close()
-
-
-_check_store()
+try:
+    # before binding: one line and status 1 on a store that can never work
+    redis_store.check_at_start(settings)
+except redis_store.StoreMisconfigured as error:
+    sys.exit(str(error))
 
 bind = sync_settings.bind
 # gunicorn's sync worker with a deadline for a request to arrive, and the contract's errors
@@ -55,7 +49,18 @@ loglevel = "info"
 # the app reads its wsgi entry point from sync_baseline.wsgi, one app per worker
 wsgi_app = "sync_baseline.wsgi:app"
 
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="sync-baseline-metrics-"))
+# the workers' shared metrics: a directory of this server's own unless one is given,
+# removed when the server stops
+_own_metrics_dir = None
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    _own_metrics_dir = tempfile.mkdtemp(prefix="sync-baseline-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+
+
+def on_exit(server: Any) -> None:
+    """Leave nothing behind: the metrics directory this server made."""
+    if _own_metrics_dir is not None:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:

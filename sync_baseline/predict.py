@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
+from gunicorn.http.errors import NoMoreData, ParseException
 from pydantic import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -25,6 +26,15 @@ def _read_body(limit: int) -> bytes:
     if len(raw) > limit:
         raise RequestEntityTooLarge()
     return raw
+
+
+def _unparseable(exc: Exception) -> Response:
+    """uvicorn's answer to a body it cannot parse (a malformed or cut chunked body), logged
+    in one line: the client's mistake, not the server's, on every target alike."""
+    current_app.logger.warning("invalid request body: %s", type(exc).__name__)
+    response = Response(worker.UNPARSEABLE, 400, content_type="text/plain; charset=utf-8")
+    response.headers["Connection"] = "close"
+    return response
 
 
 def _refusal(queue_timeout_ms: float) -> Response | None:
@@ -51,6 +61,8 @@ def predict() -> Any:
     # an empty body is an empty object, as BentoML reads it: "entity_id: Field required"
     try:
         raw = _read_body(config.max_body_bytes) or b"{}"
+    except (ParseException, NoMoreData) as exc:
+        return _unparseable(exc)
     except worker.ReadTimedOut:
         message = contract.read_timeout_message(config.request_read_timeout_s)
         response = error(408, contract.error_body(message))

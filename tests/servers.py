@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import math
 import time
+import urllib.parse
 from collections.abc import Callable
 
 import redis
@@ -53,3 +55,22 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float) -> float:
             return time.monotonic() - started
         time.sleep(0.1)
     raise AssertionError(f"not true within {timeout_s} s")
+
+
+def answers_after_idle(url: str, idle_s: float) -> int:
+    """POST twice on one keep-alive connection, idle_s apart; the second answer's status."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    body, headers = b'{"entity_id": "e0000001"}', {"Content-Type": "application/json"}
+    try:
+        connection.request("POST", "/predict", body, headers)
+        first = connection.getresponse()
+        first.read()
+        assert first.status == 200 and first.getheader("Connection") != "close"
+        time.sleep(idle_s)
+        connection.request("POST", "/predict", body, headers)
+        second = connection.getresponse()
+        second.read()
+        return second.status
+    finally:
+        connection.close()

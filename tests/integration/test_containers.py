@@ -20,7 +20,7 @@ from harness import containers, images
 from harness.processes import ROOT, free_port, http_ready
 from harness.redis_server import redis_answers
 from scoring.answers import scores_for
-from tests.servers import TEST_ENTITIES, seed_store, wait_for
+from tests.servers import TEST_ENTITIES, answers_after_idle, seed_store, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.containers]
 
@@ -120,6 +120,25 @@ def test_the_locust_image_drives_a_target_container(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Aggregated" in done.stdout + done.stderr
+
+
+def test_the_bento_container_keeps_an_idle_connection_past_uvicorns_default(
+    stack: dict[str, containers.Container],
+) -> None:
+    assert answers_after_idle(stack["bento"].url, idle_s=6.5) == 200
+
+
+@pytest.mark.parametrize("image", [images.BENTO, images.SYNC])
+def test_a_fatal_configuration_stops_the_container_with_a_failure_status(
+    image: str, redis_url: str
+) -> None:
+    url = redis_url.rsplit("/", 1)[0] + "/99"  # redis-server has 16 databases
+    done = containers.podman(
+        "run", "--rm", "--network=host", f"--env=REDIS_URL={url}", image, timeout=120, check=False
+    )
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "DB index is out of range" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("target", ["sync", "bento"])  # last: the others need Redis and bento

@@ -158,6 +158,10 @@ def _raw(server: Managed, request: bytes) -> tuple[int, str, bytes]:
 
 
 BODY = b'{"entity_id": "e0000001"}'
+CHUNKED = (
+    b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+)
 # name: (raw request, status); each has Connection: close, so the server ends the answer
 # a literal data table (fmt: skip below): one row a line, which the formatter would split
 RAW_CASES = {
@@ -169,7 +173,10 @@ RAW_CASES = {
         b"Content-Length: 25\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         b"19\r\n" + BODY + b"\r\n0\r\n\r\n", 400,
     ),
+    "chunk size not hex": (CHUNKED + b"zz\r\n" + BODY + b"\r\n0\r\n\r\n", 400),
+    "chunk without its CRLF": (CHUNKED + b"19\r\n" + BODY + b"XX0\r\n\r\n", 400),
 }  # fmt: skip
+MALFORMED_BODIES = ("chunk size not hex", "chunk without its CRLF")
 
 
 @pytest.mark.parametrize("case", list(RAW_CASES))
@@ -187,6 +194,8 @@ def test_client_errors_are_logged_as_one_line_without_traceback(target: Managed)
     before = target.log_path.read_text(errors="replace").count("Traceback")
     for case in ("malformed json", "missing field", "oversized header", "OPTIONS"):
         assert _send(target, case).status_code == ERROR_CASES[case][3]
+    for case in MALFORMED_BODIES:
+        assert _raw(target, RAW_CASES[case][0])[0] == 400
     time.sleep(0.5)  # the server's log is written by another process
     assert target.log_path.read_text(errors="replace").count("Traceback") == before
 

@@ -55,3 +55,13 @@ def test_sigterm_during_load(kind: str, redis_server: Managed, log_dir: Path) ->
         assert alive == []
     finally:
         server.stop()
+
+
+def test_a_stopped_sync_server_leaves_no_metrics_directory(
+    redis_server: Managed, log_dir: Path, tmp_path: Path
+) -> None:
+    server = start_sync(log_dir, redis_server.url, workers=1, env={"TMPDIR": str(tmp_path)})
+    made = list(tmp_path.glob("sync-baseline-metrics-*"))
+    assert len(made) == 1  # its workers' shared metrics, while it serves
+    assert server.stop() == 0
+    assert not list(tmp_path.glob("sync-baseline-metrics-*"))
