@@ -1,4 +1,4 @@
-"""Checks on every path: header limits, the readiness reason, the contract's JSON 404."""
+"""Checks on every path: header limits, one Host, the readiness reason, the JSON 404."""
 
 from __future__ import annotations
 
@@ -46,6 +46,19 @@ class ReadinessReason:
         await self.app(scope, receive, send)
 
 
+class OneHost:
+    """400, as gunicorn answers, to a request with more than one Host field (RFC 9110 7.2)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if sum(name == b"host" for name, _ in scope["headers"]) > 1:
+            await send_text(scope, receive, send, 400, contract.UNPARSEABLE)
+            return
+        await self.app(scope, receive, send)
+
+
 class JSONNotFound:
     """Send the app's answer, but the contract's JSON in place of a framework's 404 page."""
 
@@ -53,6 +66,10 @@ class JSONNotFound:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] != "/" and scope["path"].endswith("/"):
+            # no route ends with "/": Starlette would redirect "/predict/" (307), Flask 404s
+            await send_error(scope, receive, send, 404, contract.NOT_FOUND)
+            return
         replaced = False
 
         async def replacing_send(message: Message) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from asgi_guard.edge import HeaderLimits, JSONNotFound, ReadinessReason
+from asgi_guard.edge import HeaderLimits, JSONNotFound, OneHost, ReadinessReason
 from asgi_guard.predict import MethodAndMediaType, Schema, Shedding, WholeBody
 from scoring import contract
 
@@ -18,7 +18,8 @@ async def _always_ready() -> str | None:
 class RequestGuard:
     """Answer the contract's errors before the framework parses anything.
 
-    On every path: 431 past the header limits, /readyz's reason, the JSON 404.
+    On every path: 400 for a second Host field, 431 past the header limits,
+    /readyz's reason, the JSON 404 (also for a path ending in "/").
     On the predict path, in order: 405, 415, 413, 408, 400, then 503 past
     max_in_flight requests in progress. Everything else reaches the app.
     """
@@ -39,7 +40,8 @@ class RequestGuard:
         self.predict: ASGIApp = MethodAndMediaType(body)
         self.other: ASGIApp = JSONNotFound(app)
         routed = ReadinessReason(self._route, not_ready_reason)
-        self.guarded: ASGIApp = HeaderLimits(routed, max_header_fields, max_header_field_bytes)
+        limited = HeaderLimits(routed, max_header_fields, max_header_field_bytes)
+        self.guarded: ASGIApp = OneHost(limited)
 
     @property
     def in_flight(self) -> int:

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from asgi_guard import RequestGuard
-from scoring import contract, metrics, redis_store
+from scoring import contract, metrics, redis_store, store_checks
 from scoring.models import model_pair
 from scoring.pipeline import BatchedScoring, run_in_process
 from scoring.settings import settings
@@ -69,7 +69,7 @@ async def alive(_: Request) -> Response:
 
 
 async def ready(_: Request) -> Response:
-    reason = await redis_store.not_ready_reason_async(store, settings)
+    reason = await store_checks.not_ready_reason_async(store, settings)
     if reason is not None:
         return PlainTextResponse(reason, status_code=503)
     return PlainTextResponse("\n")
@@ -86,8 +86,8 @@ async def not_found(request: Request, exc: Exception) -> Response:
 @contextlib.asynccontextmanager
 async def lifespan(_: Starlette) -> AsyncIterator[None]:
     try:
-        redis_store.warn_at_start(await redis_store.store_problem_async(store, settings))
-    except redis_store.StoreMisconfigured as exc:
+        store_checks.warn_at_start(await store_checks.store_problem_async(store, settings))
+    except store_checks.StoreMisconfigured as exc:
         # one line and out: an exception here would reach the log as a traceback
         logger.error("%s", exc)
         os._exit(2)

@@ -33,7 +33,8 @@ class Answer:
     retry_after: str | None = None
 
 
-async def _post(session: aiohttp.ClientSession, url: str, entity_id: str) -> Answer:
+async def post(session: aiohttp.ClientSession, url: str, entity_id: str) -> Answer:
+    """POST predict for one entity; the answer, or the client error that replaced it."""
     sent = time.monotonic()
     try:
         async with session.post(url + contract.PREDICT_PATH, json={"entity_id": entity_id}) as r:
@@ -53,7 +54,7 @@ async def burst(
     async with aiohttp.ClientSession(
         connector=connector, timeout=aiohttp.ClientTimeout(total=timeout_s)
     ) as session:
-        return await asyncio.gather(*(_post(session, url, e) for e in ids))
+        return await asyncio.gather(*(post(session, url, e) for e in ids))
 
 
 async def closed_loop(urls: list[str], users: int, seconds: float) -> list[Answer]:
@@ -64,7 +65,7 @@ async def closed_loop(urls: list[str], users: int, seconds: float) -> list[Answe
 
         async def user(url: str, index: int) -> None:
             while time.monotonic() < deadline:
-                answers.append(await _post(session, url, vectors.entity_id_for(index)))
+                answers.append(await post(session, url, vectors.entity_id_for(index)))
 
         await asyncio.gather(*(user(u, i) for u in urls for i in range(users)))
     return answers

@@ -31,6 +31,8 @@ MODEL_TIMEOUT = "model call timed out"
 METHOD_NOT_ALLOWED = "method not allowed: use POST"
 UNSUPPORTED_MEDIA_TYPE = "Content-Type must be application/json"
 NOT_FOUND = "Not Found"
+# uvicorn's own answer (400, text/plain) to a request it cannot parse; every target sends it
+UNPARSEABLE = "Invalid HTTP request received."
 
 
 def headers_too_large_message(max_fields: int, max_field_bytes: int) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -18,10 +20,28 @@ from redis.backoff import NoBackoff
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
 
-from scoring import contract, vectors
+from scoring import vectors
 from scoring.settings import Settings
 
 logger = logging.getLogger(__name__)
+# a refused password answers 503 "feature store unavailable" like an outage; the
+# log says which it is, once per interval, not once per request
+PASSWORD_LOG_INTERVAL_S = 10.0
+_password_logged_at = -PASSWORD_LOG_INTERVAL_S
+
+
+def _log_refused_password(connection: dict[str, Any]) -> None:
+    global _password_logged_at
+    now = time.monotonic()
+    if now - _password_logged_at >= PASSWORD_LOG_INTERVAL_S:
+        _password_logged_at = now
+        where = f"{connection.get('host')}:{connection.get('port')}/{connection.get('db')}"
+        logger.error(
+            "Redis at %s refused the password: check the password in REDIS_URL "
+            "(logged at most every %g s)",
+            where,
+            PASSWORD_LOG_INTERVAL_S,
+        )
 
 
 def fetch_features(client: redis.Redis, entity_id: str, dim: int) -> vectors.Features | None:
@@ -29,6 +49,9 @@ def fetch_features(client: redis.Redis, entity_id: str, dim: int) -> vectors.Fea
     key = vectors.feature_key(entity_id)
     try:
         raw = client.get(key)
+    except redis.AuthenticationError:
+        _log_refused_password(client.connection_pool.connection_kwargs)
+        raise
     except redis.ResponseError as exc:
         if not str(exc).startswith("WRONGTYPE"):
             raise
@@ -51,7 +74,11 @@ async def fetch_many_async(
 ) -> list[vectors.Fetched]:
     """Return many entities' features: None where unknown, vectors.BadFeatures where unusable."""
     # one MGET per batch, not one GET per request
-    raws = await client.mget([vectors.feature_key(e) for e in entity_ids])
+    try:
+        raws = await client.mget([vectors.feature_key(e) for e in entity_ids])
+    except redis.AuthenticationError:
+        _log_refused_password(client.connection_pool.connection_kwargs)
+        raise
     missing = [i for i, raw in enumerate(raws) if raw is None]
     types: list[bytes] = []
     if missing:
@@ -140,84 +167,3 @@ def redacted_url(url: str) -> str:
     host = parts.hostname or ""
     port = f":{parts.port}" if parts.port else ""
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
-
-
-class StoreMisconfigured(RuntimeError):
-    """The feature store cannot serve these settings: a server stops at start, naming the fix."""
-
-
-def _check_seeding(meta: dict[bytes, bytes], dim: int) -> str | None:
-    if not meta:
-        return f"feature store not seeded: no {vectors.META_KEY!r} hash (python -m scoring.seed)"
-    stored = int(meta.get(b"feature_dim", b"0"))
-    if stored != dim:
-        raise StoreMisconfigured(
-            f"feature store holds {stored}-dimensional vectors, this server expects "
-            f"{dim}: set SCORING_FEATURE_DIM={stored} or reseed the store"
-        )
-    return None
-
-
-def _refused(exc: redis.ResponseError, url: str) -> StoreMisconfigured:
-    # a database index out of range or a refused command: no retry will help
-    return StoreMisconfigured(
-        f"Redis at {redacted_url(url)} refused the connection: {exc}"
-        " (check the database index in REDIS_URL)"
-    )
-
-
-def store_problem(client: redis.Redis, config: Settings) -> str | None:
-    """Why the store cannot answer yet (unreachable, unseeded), or None.
-
-    Raises StoreMisconfigured when it never will with these settings.
-    """
-    try:
-        return _check_seeding(client.hgetall(vectors.META_KEY), config.feature_dim)  # type: ignore[arg-type]
-    except (redis.ConnectionError, redis.TimeoutError):
-        return contract.FEATURE_STORE_UNAVAILABLE
-    except redis.ResponseError as exc:
-        raise _refused(exc, config.redis_url) from None
-
-
-async def store_problem_async(client: aredis.Redis, config: Settings) -> str | None:
-    """Why the store cannot answer yet, or None; StoreMisconfigured as store_problem."""
-    try:
-        return _check_seeding(await client.hgetall(vectors.META_KEY), config.feature_dim)  # type: ignore[arg-type]
-    except (redis.ConnectionError, redis.TimeoutError):
-        return contract.FEATURE_STORE_UNAVAILABLE
-    except redis.ResponseError as exc:
-        raise _refused(exc, config.redis_url) from None
-
-
-def not_ready_reason(client: redis.Redis, config: Settings) -> str | None:
-    """The reason the store is not ready, fatal or not, or None (readiness of a sync server)."""
-    try:
-        return store_problem(client, config)
-    except StoreMisconfigured as exc:
-        return str(exc)
-
-
-async def not_ready_reason_async(client: aredis.Redis, config: Settings) -> str | None:
-    """The reason the store is not ready, or None (readiness of an asyncio server)."""
-    try:
-        return await store_problem_async(client, config)
-    except StoreMisconfigured as exc:
-        return str(exc)
-
-
-def warn_at_start(problem: str | None) -> None:
-    """Log a store problem that may yet come right (started or seeded later)."""
-    if problem is not None:
-        logger.warning("%s; not ready until it is", problem)
-
-
-def check_at_start(config: Settings) -> None:
-    """Before a server starts its workers: warn on a store problem that may yet come right.
-
-    Raises StoreMisconfigured on one that never will, for the server to stop on.
-    """
-    client = sync_client(config)
-    try:
-        warn_at_start(store_problem(client, config))
-    finally:
-        client.close()

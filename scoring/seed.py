@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import redis
@@ -50,7 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    seed_url(args.redis_url, args.count, args.dim)
+    try:
+        seed_url(args.redis_url, args.count, args.dim)
+    except redis.RedisError as error:
+        # one line, as every server says it: the store's answer, the URL without its password
+        where = redis_store.redacted_url(args.redis_url)
+        print(f"seeding {where} failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     print(
         f"seeded {args.count} entities x {args.dim} features into "
         f"{redis_store.redacted_url(args.redis_url)} in {time.perf_counter() - started:.1f} s"

@@ -98,6 +98,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Budget for the two model calls of one request; past it, 504.",
     )
+    model_probe_interval_s: float = Field(
+        default=0.25,
+        gt=0,
+        description="BentoML entry: how often each model service's readiness is probed; "
+        "a model service that fails a probe answers 503 at once until one passes.",
+    )
+    model_probe_timeout_s: float = Field(
+        default=0.75,
+        gt=0,
+        description="BentoML entry: a readiness probe of a model service slower than this fails.",
+    )
     request_read_timeout_s: float = Field(
         default=10.0,
         gt=0,

@@ -20,12 +20,12 @@ shows BentoML as its docs do.
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 from collections.abc import Callable
 from typing import Any
 
 from bentoml._internal.marshal import dispatcher
+
+from service.checked_source import source_sha256
 
 # sha256 of bentoml/_internal/marshal/dispatcher.py in BentoML 1.4.39 and 1.4.40
 CHECKED_DISPATCHER_SHA256 = "1ae10835e7cb877cd9dafb7500e7d2e17befc1ed6d1ccf9cc0bd9bb7ad216a51"
@@ -35,10 +35,9 @@ class DispatcherChanged(RuntimeError):
     """BentoML's dispatcher is not the code the adjustment was checked against."""
 
 
-def dispatcher_sha256(module: Any = dispatcher) -> str:
-    """Return the sha256 of a module's source file."""
-    with open(inspect.getfile(module), "rb") as source:
-        return hashlib.sha256(source.read()).hexdigest()
+def dispatcher_sha256() -> str:
+    """Return the sha256 of BentoML's dispatcher.py."""
+    return source_sha256(dispatcher)
 
 
 def drop_learned_hold(source_sha256: str | None = None) -> None:

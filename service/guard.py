@@ -11,7 +11,12 @@ from asgi_guard import ProfileMiddleware, RequestGuard
 from scoring import contract, profiling
 from scoring.pipeline import Outcome
 from scoring.settings import settings
-from service import store
+from service import model_health, store
+
+
+async def not_ready_reason() -> str | None:
+    """Why this entry worker is not ready: a model service down, or its store's problem."""
+    return model_health.down_reason() or await store.not_ready_reason()
 
 
 def install(service: Any) -> None:
@@ -23,7 +28,7 @@ def install(service: Any) -> None:
         read_timeout_s=settings.request_read_timeout_s,
         max_header_fields=settings.max_header_fields,
         max_header_field_bytes=settings.max_header_field_bytes,
-        not_ready_reason=store.not_ready_reason,
+        not_ready_reason=not_ready_reason,
     )
     directory = profiling.profile_dir()
     if directory is not None:

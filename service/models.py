@@ -19,6 +19,7 @@ from scoring.models import MODEL_NAMES, SleepingModel
 from scoring.settings import settings
 from service import runtime
 from service.dispatch import drop_learned_hold
+from service.metrics_labels import label_by_route
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class _BatchedModel:
     name: str
 
     def __init__(self) -> None:
+        label_by_route()  # in the worker, before its first request
         if settings.model_batcher == "adaptive" and settings.model_batch_hold == "none":
             # in the worker, before its first batch: the dispatcher's class is patched
             drop_learned_hold()

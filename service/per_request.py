@@ -9,43 +9,27 @@ Serve it with `bentoml serve service.per_request:PerRequestScorer`.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 
-import aiohttp
 import bentoml
-from bentoml.exceptions import ServiceUnavailable
 
 from scoring import contract, redis_store
-from scoring.contract import ModelOverloaded, ModelUnavailable
 from scoring.settings import settings
 from scoring.timing import Timer
 from service import guard, runtime
 from service.guard import error_response
-from service.models import ModelA, ModelB, ModelInput, ModelOutput, call_model
+from service.models import ModelInput, ModelOutput
+from service.remote_models import RemoteModels
 from service.store import FeatureStoreClient
-
-logger = logging.getLogger(__name__)
 
 
 @bentoml.service(name="PerRequestScorer", **runtime.ENTRY)
-class PerRequestScorer(FeatureStoreClient):
+class PerRequestScorer(RemoteModels, FeatureStoreClient):
     """Fetch one entity's features from Redis and score them with both models."""
-
-    model_a = bentoml.depends(ModelA)
-    model_b = bentoml.depends(ModelB)
 
     async def _call_models(self, item: ModelInput) -> tuple[ModelOutput, ModelOutput]:
         """Both models' outputs for one item; a failure as the contract's exception."""
-        try:
-            out_a, out_b = await asyncio.gather(
-                call_model(self.model_a, [item]), call_model(self.model_b, [item])
-            )
-        except ServiceUnavailable as exc:
-            raise ModelOverloaded from exc
-        except (aiohttp.ClientError, bentoml.exceptions.BentoMLException) as exc:
-            logger.warning("model call failed: %r", exc)
-            raise ModelUnavailable from exc
+        out_a, out_b = await self.call_models([item])
         return out_a[0], out_b[0]
 
     @bentoml.api(route=contract.PREDICT_PATH)

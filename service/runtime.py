@@ -30,7 +30,14 @@ COMMON: dict[str, Any] = {
 # with its own queue made callers take turns at the serial models: README,
 # one queue per model). One worker of each model service, a serial resource
 # like one accelerator.
-ENTRY: dict[str, Any] = {**COMMON, "workers": 1}
+ENTRY: dict[str, Any] = {
+    **COMMON,
+    "workers": 1,
+    # readiness of the model services is the entry's own, probed in the background
+    # (service/model_health.py): BentoML's probe of them on /readyz waits up to 5 s
+    # on a dead one
+    "runner_probe": {"enabled": False},
+}
 MODEL: dict[str, Any] = {
     **COMMON,
     "workers": 1,

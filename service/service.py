@@ -9,33 +9,25 @@ batchable APIs, so they can be scaled and placed on their own.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections.abc import Sequence
 
-import aiohttp
 import bentoml
-from bentoml.exceptions import BentoMLException, ServiceUnavailable
 
 from scoring import metrics
-from scoring.contract import ModelOverloaded, ModelUnavailable
 from scoring.pipeline import ModelScores, RunModels
 from scoring.settings import settings
 from scoring.vectors import Features
 from service import guard, runtime
 from service.batching import BatchingEntry
-from service.models import ModelA, ModelB, ModelInput, call_model
-
-logger = logging.getLogger(__name__)
+from service.models import ModelInput
+from service.remote_models import RemoteModels
 
 
 @bentoml.service(name="Scorer", **runtime.ENTRY)
-class Scorer(BatchingEntry):
+class Scorer(RemoteModels, BatchingEntry):
     """Fetch features from Redis and score them with both model services, a batch at a time."""
 
-    model_a = bentoml.depends(ModelA)
-    model_b = bentoml.depends(ModelB)
     batch_metric = metrics.ENTRY_BATCH
     # a second batch leaves while the first is out: the model services merge what
     # queues from every entry worker, instead of each worker waiting its turn
@@ -48,15 +40,7 @@ class Scorer(BatchingEntry):
         sent_at = time.time()
         items = [ModelInput(features=list(v), sent_at=sent_at) for v in vectors]
         called = time.perf_counter()
-        try:
-            out_a, out_b = await asyncio.gather(
-                call_model(self.model_a, items), call_model(self.model_b, items)
-            )
-        except ServiceUnavailable as exc:
-            raise ModelOverloaded from exc
-        except (aiohttp.ClientError, BentoMLException) as exc:
-            logger.warning("model call failed: %r", exc)
-            raise ModelUnavailable from exc
+        out_a, out_b = await self.call_models(items)
         # the two calls overlap: attribute the slower one's wait and run
         queued_ms = max(out_a[0].queued_ms, out_b[0].queued_ms)
         model_ms = max(out_a[0].model_ms, out_b[0].model_ms)

@@ -7,8 +7,9 @@ import logging
 import bentoml
 import redis.asyncio as aredis
 
-from scoring import redis_store
+from scoring import redis_store, store_checks
 from scoring.settings import settings
+from service.metrics_labels import label_by_route
 
 logger = logging.getLogger(__name__)
 # the process's store client, for the readiness reason the ASGI guard answers with
@@ -19,7 +20,7 @@ async def not_ready_reason() -> str | None:
     """Why this entry worker is not ready (its store unreachable, unseeded, mismatched), or None."""
     if _store is None:
         return "starting"
-    return await redis_store.not_ready_reason_async(_store, settings)
+    return await store_checks.not_ready_reason_async(_store, settings)
 
 
 class FeatureStoreClient:
@@ -34,6 +35,8 @@ class FeatureStoreClient:
 
     def __init__(self) -> None:
         global _store
+        # in the worker, before its first request: BentoML's metrics middleware is patched
+        label_by_route()
         self.redis = _store = redis_store.async_client(settings)
 
     @bentoml.on_deployment
@@ -42,14 +45,14 @@ class FeatureStoreClient:
         store that can never work: BentoML runs deployment hooks once, in the serving
         process, and a worker's start-up failure would only restart the worker."""
         try:
-            redis_store.check_at_start(settings)
-        except redis_store.StoreMisconfigured as error:
+            store_checks.check_at_start(settings)
+        except store_checks.StoreMisconfigured as error:
             raise SystemExit(str(error)) from None
 
     @bentoml.on_startup
     async def warm_redis_pool(self) -> None:
         # a store that went wrong since check_store: readiness answers with the reason
-        redis_store.warn_at_start(await redis_store.not_ready_reason_async(self.redis, settings))
+        store_checks.warn_at_start(await store_checks.not_ready_reason_async(self.redis, settings))
         opened = await redis_store.warm_pool(self.redis, self.warm_connections)
         if opened < self.warm_connections:
             # not fatal: the pool connects on demand, and readiness reports Redis

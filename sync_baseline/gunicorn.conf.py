@@ -15,7 +15,7 @@ import sys
 import tempfile
 from typing import Any
 
-from scoring import redis_store
+from scoring import store_checks
 from scoring.settings import SettingsError, SyncSettings, load, settings
 
 try:
@@ -26,8 +26,8 @@ except SettingsError as error:
 
 try:
     # before binding: one line and status 1 on a store that can never work
-    redis_store.check_at_start(settings)
-except redis_store.StoreMisconfigured as error:
+    store_checks.check_at_start(settings)
+except store_checks.StoreMisconfigured as error:
     sys.exit(str(error))
 
 bind = sync_settings.bind

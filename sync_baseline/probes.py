@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from scoring import contract, openapi, redis_store
+from scoring import contract, openapi, store_checks
 from sync_baseline.scorer import current_scorer
 
 bp = Blueprint("probes", __name__)
@@ -26,7 +26,7 @@ def livez() -> Any:
 @bp.get("/readyz")
 def readyz() -> Any:
     scorer = current_scorer()
-    reason = redis_store.not_ready_reason(scorer.store, scorer.config)
+    reason = store_checks.not_ready_reason(scorer.store, scorer.config)
     if reason is not None:
         return Response(reason, 503, mimetype="text/plain")
     return Response("\n", mimetype="text/plain")

@@ -27,7 +27,7 @@ from scoring import contract
 from scoring.settings import settings
 
 # byte for byte what uvicorn answers to a request its parser rejects
-UNPARSEABLE = b"Invalid HTTP request received."
+UNPARSEABLE = contract.UNPARSEABLE.encode()
 
 
 class ReadTimedOut(Exception):

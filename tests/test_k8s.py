@@ -72,8 +72,8 @@ def test_both_targets_get_the_same_resources_and_probes() -> None:
     for container in (bento, sync):
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
-        env = {e["name"]: e["value"] for e in container["env"]}
-        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["REDIS_URL"] == "redis://:$(REDIS_PASSWORD)@redis:6379/0"
     hpa = docs[("HorizontalPodAutoscaler", "scoring-bento")]
     assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
 
@@ -82,19 +82,63 @@ def test_the_sync_target_is_reached_only_through_its_buffering_proxy() -> None:
     docs = _documents()
     pod = docs[("Deployment", "scoring-sync")]
     sync, proxy = _named(pod, "sync"), _named(pod, "proxy")
-    assert {e["name"]: e["value"] for e in sync["env"]}["SYNC_BIND"] == "127.0.0.1:5000"
+    assert {e["name"]: e.get("value") for e in sync["env"]}["SYNC_BIND"] == "127.0.0.1:5000"
     service_port = docs[("Service", "scoring-sync")]["spec"]["ports"][0]["targetPort"]
     assert service_port in [p["name"] for p in proxy["ports"]]
     config = docs[("ConfigMap", "scoring-sync-nginx")]["data"]["nginx.conf"]
     assert config == (ROOT / "deploy" / "nginx" / "sync_baseline.conf").read_text()
 
 
-def test_every_pod_runs_as_a_numeric_non_root_user() -> None:
-    for (kind, name), doc in _documents().items():
-        if kind in ("Deployment", "StatefulSet", "Job"):
-            security = doc["spec"]["template"]["spec"]["securityContext"]
-            assert security["runAsNonRoot"] is True, name
-            assert security["runAsUser"] > 0, name
+def _pods() -> dict[str, dict[str, Any]]:
+    return {
+        name: doc["spec"]["template"]["spec"]
+        for (kind, name), doc in _documents().items()
+        if kind in ("Deployment", "StatefulSet", "Job")
+    }
+
+
+def test_every_pod_runs_as_a_numeric_non_root_user_under_the_default_seccomp_profile() -> None:
+    for name, pod in _pods().items():
+        security = pod["securityContext"]
+        assert security["runAsNonRoot"] is True, name
+        assert security["runAsUser"] > 0, name
+        assert security["seccompProfile"] == {"type": "RuntimeDefault"}, name
+
+
+def test_no_container_can_gain_privileges_or_keeps_a_capability() -> None:
+    for name, pod in _pods().items():
+        for container in pod["containers"]:
+            security = container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False, (name, container["name"])
+            assert security["capabilities"] == {"drop": ["ALL"]}, (name, container["name"])
+
+
+def _secret_ref(container: dict[str, Any], variable: str) -> dict[str, str]:
+    found = next(e for e in container["env"] if e["name"] == variable)
+    ref: dict[str, str] = found["valueFrom"]["secretKeyRef"]
+    return ref
+
+
+def test_redis_asks_every_client_for_the_password_of_one_secret() -> None:
+    password = {"name": "redis-auth", "key": "password"}
+    pods = _pods()
+    redis = _named({"spec": {"template": {"spec": pods["redis"]}}}, "redis")
+    args = redis["args"]
+    assert args[args.index("--requirepass") + 1] == "$(REDIS_PASSWORD)"
+    assert args[args.index("--protected-mode") + 1] == "yes"
+    assert _secret_ref(redis, "REDIS_PASSWORD") == _secret_ref(redis, "REDISCLI_AUTH") == password
+    clients = 0
+    for name, pod in pods.items():
+        for container in pod["containers"]:
+            names = [e["name"] for e in container.get("env", [])]
+            if "REDIS_URL" not in names:
+                continue
+            clients += 1
+            # Kubernetes expands $(REDIS_PASSWORD) only from a variable defined before
+            assert names.index("REDIS_PASSWORD") < names.index("REDIS_URL"), name
+            assert _secret_ref(container, "REDIS_PASSWORD") == password, name
+    assert clients == 3  # the two targets and the seed job
+    assert not [d for (kind, _), d in _documents().items() if kind == "Secret"]  # never committed
 
 
 def test_locust_runs_distributed_with_the_projects_locustfile() -> None:

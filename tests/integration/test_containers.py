@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from harness import containers, images
 from harness.processes import ROOT, free_port, http_ready
@@ -162,18 +163,45 @@ def _ip(container: str, network: str) -> str:
     return containers.podman("inspect", "--format", template, container).stdout.strip()
 
 
+KUBE_PASSWORD = "kube-play-password-4f1c"
+
+
+def _with_password(manifest: Path, directory: Path) -> str:
+    """The manifest with the redis-auth Secret's password as a value: podman 4.3's kube play
+    reads a Secret into a variable only from a podman secret in a format of its own, and
+    does not expand $(REDIS_PASSWORD) in REDIS_URL as Kubernetes does: both done here."""
+    documents = list(yaml.safe_load_all(manifest.read_text()))
+    for document in documents:
+        pod = document.get("spec", {}).get("template", {}).get("spec", {})
+        for variable in (e for c in pod.get("containers", []) for e in c.get("env", [])):
+            if variable.get("valueFrom", {}).get("secretKeyRef", {}).get("name") == "redis-auth":
+                del variable["valueFrom"]
+                variable["value"] = KUBE_PASSWORD
+            elif "value" in variable:
+                variable["value"] = variable["value"].replace("$(REDIS_PASSWORD)", KUBE_PASSWORD)
+    played = directory / manifest.name
+    played.write_text(yaml.safe_dump_all(documents))
+    return str(played)
+
+
 @pytest.fixture(scope="module")
-def kube(built: dict[str, float]) -> Iterator[dict[str, str]]:
+def kube(
+    built: dict[str, float], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     """The two targets' manifests played by podman on a network of their own, Redis beside them."""
     images.ensure_nginx()
     network = f"scoring-kube-{os.getpid()}"
     containers.podman("network", "create", network)
-    manifests = [str(ROOT / "deploy" / "k8s" / f) for f in ("bento.yaml", "sync-baseline.yaml")]
+    directory = tmp_path_factory.mktemp("manifests")
+    manifests = [
+        _with_password(ROOT / "deploy" / "k8s" / f, directory)
+        for f in ("bento.yaml", "sync-baseline.yaml")
+    ]
     redis_id = ""
     try:
         # the StatefulSet is not something podman plays: Redis runs as a container
-        # answering to the Service's name, "redis", on the pods' network
-        redis_id = _run(images.REDIS, {}, network=network)
+        # answering to the Service's name, "redis", on the pods' network, with a password
+        redis_id = _run(images.REDIS, {}, "--requirepass", KUBE_PASSWORD, network=network)
         for manifest in manifests:
             containers.podman("kube", "play", "--replace", f"--network={network}", manifest)
         # podman 4.3 gives a ConfigMap's volume directory no execute bit, so a
@@ -183,7 +211,7 @@ def kube(built: dict[str, float]) -> Iterator[dict[str, str]]:
         ).stdout.strip()
         Path(mountpoint).chmod(0o755)
         containers.podman("restart", "--time=2", "scoring-sync-pod-0-proxy")
-        seed_store(f"redis://{_ip(redis_id, network)}:6379/0")
+        seed_store(f"redis://:{KUBE_PASSWORD}@{_ip(redis_id, network)}:6379/0")
         urls = {
             "bento": f"http://{_pod_ip('scoring-bento-pod-0', network)}:3000",
             "sync": f"http://{_pod_ip('scoring-sync-pod-0', network)}:8080",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -107,3 +108,33 @@ def test_redis_killed_under_load(
     for target in targets:
         assert target.process.poll() is None
     assert time.monotonic() - back_at < 30
+
+
+# docs/contract.md: the 0.5 s Redis timeout, plus at most one more for a request
+# queued behind one already waiting (a busy sync worker, or the batch out)
+STALL_BOUND_S = 1.5
+
+
+@pytest.mark.parametrize("name", ["bento_server", "sync_server"])
+def test_a_stalled_redis_answers_503_within_the_contracts_bound(
+    name: str, redis_server: Managed, request: pytest.FixtureRequest
+) -> None:
+    target: Managed = request.getfixturevalue(name)
+    asyncio.run(closed_loop([target.url], 5, 1))  # warm
+
+    def pause() -> None:
+        time.sleep(0.7)
+        redis.Redis.from_url(redis_server.url).client_pause(2000)
+
+    stall = threading.Thread(target=pause)
+    stall.start()
+    answers = asyncio.run(closed_loop([target.url], 10, 4))
+    stall.join()
+    refused = [a for a in answers if a.status != 200]
+    assert refused, Counter(a.status for a in answers)  # the stall was seen
+    assert {a.status for a in refused} == {503}
+    errors = Counter(a.body["error"] for a in refused)
+    assert errors[contract.FEATURE_STORE_UNAVAILABLE] > 0, errors
+    # the sync target's 3 workers also shed what queued past SYNC_QUEUE_TIMEOUT_MS
+    assert set(errors) <= {contract.FEATURE_STORE_UNAVAILABLE, contract.SERVER_OVERLOADED}
+    assert max(a.seconds for a in answers) < STALL_BOUND_S, sorted(a.seconds for a in answers)[-5:]

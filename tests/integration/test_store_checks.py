@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,9 +13,9 @@ import pytest
 import redis
 import requests
 
-from harness.processes import Managed, http_ready, start_bare, start_bento, start_sync
+from harness.processes import ROOT, Managed, http_ready, start_bare, start_bento, start_sync
 from harness.redis_server import start_redis
-from scoring import seed, vectors
+from scoring import contract, seed, vectors
 from scoring.settings import settings
 from tests.servers import seed_store, wait_for
 
@@ -79,3 +82,63 @@ def test_an_unseeded_store_keeps_readiness_false_with_the_reason(
         assert "set SCORING_FEATURE_DIM=3" in answer.text
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("target", list(STARTERS))
+def test_a_wrong_password_stops_the_server_with_one_line_and_no_secret(
+    target: str, log_dir: Path, empty_store: Managed
+) -> None:
+    redis.Redis.from_url(empty_store.url).config_set("requirepass", "the-right-one")
+    url = empty_store.url.replace("redis://", "redis://:a-wrong-one@")
+    with pytest.raises(RuntimeError, match=EXITED_NON_ZERO) as raised:
+        STARTERS[target](log_dir, url, timeout_s=60)
+    log = str(raised.value)
+    assert "refused the password" in log and "check the password in REDIS_URL" in log
+    assert "a-wrong-one" not in log and "Traceback" not in log
+
+
+def test_a_password_refused_while_serving_is_logged_as_such(
+    log_dir: Path, empty_store: Managed
+) -> None:
+    url = empty_store.url.replace("redis://", "redis://:first@")
+    admin = redis.Redis.from_url(empty_store.url)
+    admin.config_set("requirepass", "first")
+    admin = redis.Redis.from_url(url)
+    seed_store(url)
+    server = start_sync(log_dir, url, workers=1)
+    try:
+        admin.config_set("requirepass", "second")  # rotated under the server
+        admin.client_kill_filter(_type="normal", skipme=True)
+        for _ in range(3):
+            answer = requests.post(server.url + "/predict", json={"entity_id": "e0000001"})
+            assert (
+                answer.status_code == 503
+                and answer.json()["error"] == contract.FEATURE_STORE_UNAVAILABLE
+            )
+        ready = requests.get(server.url + "/readyz", timeout=5)
+        assert ready.status_code == 503 and "refused the password" in ready.text
+        time.sleep(0.5)
+        log = server.log_path.read_text(errors="replace")
+        assert log.count("refused the password: check the password in REDIS_URL") == 1
+        assert "first" not in log and "second" not in log
+    finally:
+        server.stop()
+
+
+def test_seeding_a_full_store_fails_with_one_line(empty_store: Managed) -> None:
+    admin = redis.Redis.from_url(empty_store.url)
+    admin.config_set("maxmemory", "1mb")
+    admin.config_set("maxmemory-policy", "noeviction")
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "seed.sh"), "--count", "20000"],
+        env={**os.environ, "REDIS_URL": empty_store.url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"seeding {empty_store.url} failed: OutOfMemoryError: "
+        "command not allowed when used memory > 'maxmemory'."
+    ]

@@ -1,0 +1,58 @@
+"""An entry's two model services: called together, their failures in the contract's terms."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+
+import aiohttp
+import bentoml
+from bentoml.exceptions import BentoMLException, ServiceUnavailable
+
+from scoring.contract import ModelOverloaded, ModelUnavailable
+from scoring.settings import settings
+from service.model_health import ModelHealth
+from service.models import ModelA, ModelB, ModelInput, ModelOutput, call_model
+
+logger = logging.getLogger(__name__)
+
+
+class RemoteModels:
+    """Call ModelA and ModelB as separate services; answer at once while one of them is down."""
+
+    model_a = bentoml.depends(ModelA)
+    model_b = bentoml.depends(ModelB)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model_health = ModelHealth(
+            {"ModelA": self.model_a, "ModelB": self.model_b},
+            settings.model_probe_interval_s,
+            settings.model_probe_timeout_s,
+        )
+
+    @bentoml.on_startup
+    async def watch_models(self) -> None:
+        self.model_health.start()
+
+    @bentoml.on_shutdown
+    async def stop_watching_models(self) -> None:
+        await self.model_health.stop()
+
+    async def call_models(
+        self, items: list[ModelInput]
+    ) -> tuple[list[ModelOutput], list[ModelOutput]]:
+        """Both models' outputs for the items, called concurrently."""
+
+        def both() -> Awaitable[tuple[list[ModelOutput], list[ModelOutput]]]:
+            return asyncio.gather(call_model(self.model_a, items), call_model(self.model_b, items))
+
+        try:
+            out_a, out_b = await self.model_health.run(both)
+        except ServiceUnavailable as exc:
+            raise ModelOverloaded from exc
+        except (aiohttp.ClientError, BentoMLException) as exc:
+            logger.warning("model call failed: %r", exc)
+            raise ModelUnavailable from exc
+        return out_a, out_b
