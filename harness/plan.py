@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from harness.ladder import Rung
 from harness.summary import ExperimentResult
 
+# a soak runs at this fraction of the rung's breaking point (its ramp's peak)
+SOAK_FRACTION = 0.7
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -85,7 +88,9 @@ def plan(rung: Rung, profile: Profile, users: int) -> list[Experiment]:
         # does a batcher still answer 1 user fast right after heavy load?
         experiments.append(Experiment("low_after", "low", levels=(1,), hold_s=profile.low_hold_s))
     if rung.headline and profile.soak_s:
-        experiments.append(Experiment("soak", "soak", hold_s=profile.soak_s, ramp_fraction=0.7))
+        experiments.append(
+            Experiment("soak", "soak", hold_s=profile.soak_s, ramp_fraction=SOAK_FRACTION)
+        )
     return experiments
 
 

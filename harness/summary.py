@@ -1,4 +1,7 @@
-"""summary.json: what a comparison measured, written by harness.compare, read by the report."""
+"""summary.json: what a comparison measured, written by harness.compare, read by the report.
+
+The report reads it through harness.report.run.Run, built once per rendering.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
-from loadgen.steplog import Step, StepLog
+from loadgen.steplog import StepLog
 
 
 class ExperimentResult(StepLog):
@@ -69,22 +72,3 @@ def load(path: Path) -> Summary:
 def dump(summary: Summary, path: Path) -> None:
     """Write a summary.json."""
     path.write_text(json.dumps(summary, indent=1, default=str))
-
-
-def step(summary: Summary, rung: str, experiment: str, index: int = 0) -> Step | None:
-    """One step of a rung's experiment, or None when it did not run."""
-    try:
-        return summary["rungs"][rung]["experiments"][experiment]["steps"][index]
-    except (KeyError, IndexError):
-        return None
-
-
-def rung_named(summary: Summary, role: str) -> str | None:
-    """Return the name of the run's rung with this role, or None when it did not run."""
-    return next((n for n, r in summary["rungs"].items() if r.get("role") == role), None)
-
-
-def role_step(summary: Summary, role: str, experiment: str, index: int = 0) -> Step | None:
-    """One step of the experiment of the rung with this role."""
-    name = rung_named(summary, role)
-    return step(summary, name, experiment, index) if name else None

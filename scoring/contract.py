@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import redis
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from redis.exceptions import NoPermissionError
 
 from scoring.batcher import Overloaded
 from scoring.settings import settings
@@ -24,6 +25,7 @@ EntityId = Annotated[
 ]
 
 FEATURE_STORE_UNAVAILABLE = "feature store unavailable"
+FEATURE_STORE_REFUSED = "feature store refused the lookup"
 MODEL_OVERLOADED = "model service overloaded, retry later"
 SERVER_OVERLOADED = "server overloaded, retry later"
 MODEL_UNAVAILABLE = "model service unavailable"
@@ -66,6 +68,7 @@ class ModelOverloaded(Exception):
 # Headers follow the status (error_headers). A new error is one row here.
 ERRORS: tuple[tuple[tuple[type[BaseException], ...], int, str | None], ...] = (
     ((redis.ConnectionError, redis.TimeoutError), 503, FEATURE_STORE_UNAVAILABLE),
+    ((NoPermissionError,), 503, FEATURE_STORE_REFUSED),
     ((Overloaded, ModelOverloaded), 503, MODEL_OVERLOADED),
     ((ModelUnavailable,), 503, MODEL_UNAVAILABLE),
     ((TimeoutError,), 504, MODEL_TIMEOUT),

@@ -7,34 +7,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.report import headline, html, markdown
+from harness.report import headline, html, markdown, targets
 from harness.report.plots import PLOTS, Plot
+from harness.report.run import Run
 from harness.report.sweep_plots import SWEEP_PLOTS
-from harness.report.targets import check_targets
-from harness.summary import Summary
+from harness.summary import Summary, Target
 
 __all__ = ["check_targets", "render_markdown", "write"]
 
 
-def _shown(summary: Summary) -> list[Plot]:
-    return [plot for plot in (*PLOTS, *SWEEP_PLOTS) if plot.shown(summary)]
+def _shown(run: Run) -> list[Plot]:
+    return [plot for plot in (*PLOTS, *SWEEP_PLOTS) if plot.shown(run)]
 
 
 def shown_plots(summary: Summary) -> list[str]:
     """The plot files a run's report shows."""
-    return [plot.file for plot in _shown(summary)]
+    return [plot.file for plot in _shown(Run(summary))]
 
 
 def render_markdown(summary: Summary) -> str:
     """The report as Markdown, from the summary alone."""
-    return markdown.render(summary, shown_plots(summary))
+    return markdown.render(Run(summary), shown_plots(summary))
+
+
+def check_targets(summary: Summary) -> list[Target]:
+    """Judge the run against every target it measured, then the SLO gates and soaks."""
+    return targets.check_targets(Run(summary))
 
 
 def write(summary: Summary, out: Path) -> None:
     """Write plots, report.md and report.html into out."""
-    shown = _shown(summary)
+    run = Run(summary)
+    shown = _shown(run)
     for plot in shown:
-        plot.draw(summary, out / plot.file)
-    text = markdown.render(summary, [plot.file for plot in shown])
+        plot.draw(run, out / plot.file)
+    text = markdown.render(run, [plot.file for plot in shown])
     (out / "report.md").write_text(text)
-    (out / "report.html").write_text(html.render(text, headline.title(summary)))
+    (out / "report.html").write_text(html.render(text, headline.title(run)))

@@ -6,44 +6,28 @@ import math
 from dataclasses import dataclass
 
 from harness.report import queueing
+from harness.report.run import Run
 from harness.report.text import fmt
-from harness.summary import Summary, rung_named
 from loadgen.steplog import Step
 
 PREDICTION_TOLERANCE = 0.20
 PREDICTED_UP_TO = 0.8  # of the measured capacity
-DEFAULT_SLO_P99_MS = 250.0
 
 
-def slo_ms(summary: Summary) -> float:
-    return summary.get("sweep_slo_p99_ms", DEFAULT_SLO_P99_MS)
-
-
-def swept(summary: Summary) -> dict[str, list[Step]]:
-    """Each swept rung's points, by offered rate."""
-    return {
-        name: sorted(
-            r["experiments"]["sweep"]["steps"], key=lambda s: s["open_loop"]["offered_rps"]
-        )
-        for name, r in summary["rungs"].items()
-        if "sweep" in r["experiments"]
-    }
-
-
-def capacity(summary: Summary, name: str) -> float | None:
+def capacity(run: Run, name: str) -> float | None:
     """The highest offered rate at which the rung met the SLO, or None."""
-    sweep = summary["rungs"][name]["experiments"].get("sweep")
+    sweep = run.rungs[name]["experiments"].get("sweep")
     return sweep.get("capacity_rps") if sweep else None
 
 
-def generator_limit(summary: Summary, name: str) -> float | None:
+def generator_limit(run: Run, name: str) -> float | None:
     """The rate at which the generator fell behind twice, ending the sweep: capacity is at least."""
-    sweep = summary["rungs"][name]["experiments"].get("sweep")
+    sweep = run.rungs[name]["experiments"].get("sweep")
     return sweep.get("generator_limit_rps") if sweep else None
 
 
-def capacity_text(summary: Summary, name: str) -> str:
-    cap, limit = capacity(summary, name), generator_limit(summary, name)
+def capacity_text(run: Run, name: str) -> str:
+    cap, limit = capacity(run, name), generator_limit(run, name)
     if limit is None:
         return fmt(cap)
     return f">= {fmt(cap)} (the generator fell behind at {limit:.0f})"
@@ -62,21 +46,21 @@ class Prediction:
         return self.predicted_ms / self.measured_ms - 1 if self.measured_ms else math.nan
 
 
-def model_of(summary: Summary, name: str) -> queueing.Model | None:
-    rung = summary["rungs"][name]
+def model_of(run: Run, name: str) -> queueing.Model | None:
+    rung = run.rungs[name]
     if rung["kind"] != "sync" and not rung.get("batching"):
         return None
-    steps = swept(summary).get(name, [])
-    return queueing.fit(rung["kind"], rung["workers"], steps, summary["environment"]["cores"])
+    steps = run.swept.get(name, [])
+    return queueing.fit(rung["kind"], rung["workers"], steps, run.environment["cores"])
 
 
-def predictions(summary: Summary, name: str) -> list[Prediction]:
-    """Predicted against measured mean latency at each valid point up to 80% of capacity."""
-    model, cap = model_of(summary, name), capacity(summary, name)
+def predictions(run: Run, name: str) -> list[Prediction]:
+    """Predicted against measured mean latency at each valid point up to PREDICTED_UP_TO."""
+    model, cap = model_of(run, name), capacity(run, name)
     if model is None or not cap:
         return []
     found = []
-    for s in swept(summary)[name]:
+    for s in run.swept[name]:
         loop = s["open_loop"]
         if not loop["valid"] or loop["offered_rps"] > PREDICTED_UP_TO * cap:
             continue
@@ -98,23 +82,23 @@ def predictions(summary: Summary, name: str) -> list[Prediction]:
     return found
 
 
-def worst_gap(summary: Summary, roles: tuple[str, ...]) -> tuple[str, Prediction] | None:
+def worst_gap(run: Run, roles: tuple[str, ...]) -> tuple[str, Prediction] | None:
     """The prediction furthest from its measurement among the rungs with these roles."""
     gaps = [
         (n, p)
         for role in roles
-        if (n := rung_named(summary, role))
-        for p in predictions(summary, n)
+        if (n := run.named(role))
+        for p in predictions(run, n)
         if not math.isnan(p.gap)
     ]
     return max(gaps, key=lambda item: abs(item[1].gap), default=None)
 
 
-def common_rate(summary: Summary) -> float | None:
+def common_rate(run: Run) -> float | None:
     """The highest offered rate that every swept rung measured and met the SLO at."""
     met = [
         {s["open_loop"]["offered_rps"] for s in steps if s["open_loop"]["meets_slo"]}
-        for steps in swept(summary).values()
+        for steps in run.swept.values()
     ]
     shared = set.intersection(*met) if met else set()
     return max(shared, default=None)
@@ -124,22 +108,22 @@ def _at(steps: list[Step], rate: float | None) -> Step | None:
     return next((s for s in steps if s["open_loop"]["offered_rps"] == rate), None)
 
 
-def headline_rows(summary: Summary) -> list[list[str]]:
+def headline_rows(run: Run) -> list[list[str]]:
     """Rung, capacity, ratio to the baseline, latency at capacity, closed-loop rps, points."""
-    base = rung_named(summary, "baseline")
-    base_cap = capacity(summary, base) if base else None
+    base = run.named("baseline")
+    base_cap = capacity(run, base) if base else None
     rows = []
-    for name, steps in swept(summary).items():
-        cap = capacity(summary, name)
+    for name, steps in run.swept.items():
+        cap = capacity(run, name)
         at = _at(steps, cap)
-        ladder = summary["rungs"][name]["experiments"].get("ladder")
+        ladder = run.rungs[name]["experiments"].get("ladder")
         closed = ladder["steps"][0]["rps"] if ladder and ladder["steps"] else None
         valid = sum(s["open_loop"]["valid"] for s in steps)
-        at_least = ">= " if generator_limit(summary, name) else ""
+        at_least = ">= " if generator_limit(run, name) else ""
         rows.append(
             [
                 f"**{name}**",
-                capacity_text(summary, name),
+                capacity_text(run, name),
                 f"{at_least}{cap / base_cap:.2f}x" if cap and base_cap else "-",
                 f"{fmt(at['open_loop']['p50_ms'])} / {fmt(at['open_loop']['p99_ms'])}"
                 if at
@@ -194,7 +178,7 @@ POINT_HEADER = [
 ]
 
 
-def prediction_rows(summary: Summary, name: str) -> list[list[str]]:
+def prediction_rows(run: Run, name: str) -> list[list[str]]:
     return [
         [
             fmt(p.offered_rps, 1),
@@ -204,13 +188,13 @@ def prediction_rows(summary: Summary, name: str) -> list[list[str]]:
             fmt(p.measured_wait_ms),
             fmt(p.predicted_wait_ms),
         ]
-        for p in predictions(summary, name)
+        for p in predictions(run, name)
     ]
 
 
-def explain_gaps(summary: Summary, name: str) -> list[str]:
+def explain_gaps(run: Run, name: str) -> list[str]:
     """Name the term of the model that a flagged gap comes from, from the measurement."""
-    flagged = [p for p in predictions(summary, name) if abs(p.gap) > PREDICTION_TOLERANCE]
+    flagged = [p for p in predictions(run, name) if abs(p.gap) > PREDICTION_TOLERANCE]
     if not flagged:
         return []
     worst = max(flagged, key=lambda p: abs(p.gap))

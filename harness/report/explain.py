@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from harness.summary import Summary, rung_named, step
+from harness.report.run import Run
 from loadgen.steplog import Step
 from scoring.timing import PARTS
 
@@ -47,14 +47,14 @@ def breakdown(s: Step) -> dict[str, float]:
     return parts
 
 
-def ladder_steps(summary: Summary) -> dict[str, Step]:
+def ladder_steps(run: Run) -> dict[str, Step]:
     """Each rung's step of the ladder experiment, for the rungs that ran it."""
-    return {n: s for n in summary["rungs"] if (s := step(summary, n, "ladder"))}
+    return {n: s for n in run.rungs if (s := run.step(n, "ladder"))}
 
 
-def _baseline(summary: Summary, name: str, base: Step) -> str:
+def _baseline(run: Run, name: str, base: Step) -> str:
     t = base.get("server_timing_ms", {})
-    n_workers = summary["rungs"][name]["workers"]
+    n_workers = run.rungs[name]["workers"]
     service_s = t.get("total", math.nan) / 1000
     return (
         f"- **{name}**: each of the {n_workers} workers holds a request for its whole "
@@ -67,11 +67,11 @@ def _baseline(summary: Summary, name: str, base: Step) -> str:
     )
 
 
-def _rung(summary: Summary, name: str, s: Step, previous: Step, base: Step) -> str:
+def _rung(run: Run, name: str, s: Step, previous: Step, base: Step) -> str:
     t = s.get("server_timing_ms", {})
     batch = f"; mean batch {s['mean_batch_size']:.1f}" if s.get("mean_batch_size") else ""
     return (
-        f"- **{name}** ({summary['rungs'][name]['isolates']}): {s['rps']:.0f} rps, "
+        f"- **{name}** ({run.rungs[name]['isolates']}): {s['rps']:.0f} rps, "
         f"{s['rps'] / max(previous['rps'], 1e-9):.2f}x the rung before and "
         f"{s['rps'] / max(base['rps'], 1e-9):.2f}x the baseline; "
         f"p50 {s['p50_ms']:.0f} ms; server time per request: "
@@ -81,8 +81,8 @@ def _rung(summary: Summary, name: str, s: Step, previous: Step, base: Step) -> s
     )
 
 
-def _framework_cost(summary: Summary, ladder: dict[str, Step]) -> list[str]:
-    edge_name, ceiling_name = rung_named(summary, "edge"), rung_named(summary, "ceiling")
+def _framework_cost(run: Run, ladder: dict[str, Step]) -> list[str]:
+    edge_name, ceiling_name = run.named("edge"), run.named("ceiling")
     edge, ceiling = ladder.get(edge_name or ""), ladder.get(ceiling_name or "")
     if not (edge and ceiling):
         return []
@@ -97,9 +97,9 @@ def _framework_cost(summary: Summary, ladder: dict[str, Step]) -> list[str]:
     ]
 
 
-def _little_gaps(summary: Summary) -> list[str]:
-    lines, cores = [], summary["environment"]["cores"]
-    for name, rung in summary["rungs"].items():
+def _little_gaps(run: Run) -> list[str]:
+    lines, cores = [], run.environment["cores"]
+    for name, rung in run.rungs.items():
         for exp_name, exp in rung["experiments"].items():
             for s in exp["steps"]:
                 # Little's law as checked here holds for a closed loop only
@@ -112,8 +112,8 @@ def _little_gaps(summary: Summary) -> list[str]:
     return lines
 
 
-def _cpu_bound(summary: Summary, ladder: dict[str, Step]) -> list[str]:
-    cores = summary["environment"]["cores"]
+def _cpu_bound(run: Run, ladder: dict[str, Step]) -> list[str]:
+    cores = run.environment["cores"]
     best = max(ladder.values(), key=lambda s: s["rps"], default=None)
     if not best or best["server_cpu_cores"] + best["loadgen_cpu_cores"] <= 0.8 * cores:
         return []
@@ -125,22 +125,22 @@ def _cpu_bound(summary: Summary, ladder: dict[str, Step]) -> list[str]:
     ]
 
 
-def explain(summary: Summary) -> list[str]:
+def explain(run: Run) -> list[str]:
     """Sentences written from the measured numbers, rung by rung."""
-    ladder = ladder_steps(summary)
-    base_name = rung_named(summary, "baseline") or ""
+    ladder = ladder_steps(run)
+    base_name = run.named("baseline") or ""
     base = ladder.get(base_name)
-    lines = [_baseline(summary, base_name, base)] if base else []
+    lines = [_baseline(run, base_name, base)] if base else []
     previous = base
     for name in [n for n in ladder if n != base_name]:
         s = ladder[name]
         if not previous or not previous["rps"] or not base:
             continue
-        lines.append(_rung(summary, name, s, previous, base))
+        lines.append(_rung(run, name, s, previous, base))
         previous = s
     return [
         *lines,
-        *_framework_cost(summary, ladder),
-        *_little_gaps(summary),
-        *_cpu_bound(summary, ladder),
+        *_framework_cost(run, ladder),
+        *_little_gaps(run),
+        *_cpu_bound(run, ladder),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.report import capacity, latency
-from harness.summary import Summary, rung_named, step
+from harness.report.run import Run
 
 
 def code_version(env: dict[str, Any]) -> str:
@@ -16,21 +16,22 @@ def code_version(env: dict[str, Any]) -> str:
     return f"commit `{commit[:12]}`" + (", with uncommitted changes" if env.get("dirty") else "")
 
 
-def title(summary: Summary) -> str:
+def title(run: Run) -> str:
     """The report's title: what it compares, and which run."""
-    commit = summary["environment"].get("commit")
+    commit = run.environment.get("commit")
     of_code = f" of {commit[:12]}" if commit else ""
-    return f"BentoML vs Flask: {summary['profile']['name']} run {summary['started']}{of_code}"
+    profile, started = run.summary["profile"]["name"], run.summary["started"]
+    return f"BentoML vs Flask: {profile} run {started}{of_code}"
 
 
 def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.1f}x" if a and b else "-"
 
 
-def _conditions(summary: Summary) -> str:
-    env, config = summary["environment"], summary["settings"]
-    base = rung_named(summary, "baseline")
-    copies = summary["rungs"][base]["workers"] if base else "?"
+def _conditions(run: Run) -> str:
+    env, config = run.environment, run.summary["settings"]
+    base = run.named("baseline")
+    copies = run.rungs[base]["workers"] if base else "?"
     low, high = config.get("model_sleep_min_ms"), config.get("model_sleep_max_ms")
     cost = (
         f"each model sleeps {low:g}-{high:g} ms per call or batch, plus "
@@ -40,30 +41,30 @@ def _conditions(summary: Summary) -> str:
     )
     return (
         f"Conditions: {env['cores']} cores shared by the servers, Redis and Locust "
-        f"({summary['locust_processes']} process(es)); {cost}the Flask baseline holds "
+        f"({run.summary['locust_processes']} process(es)); {cost}the Flask baseline holds "
         f"{copies} copies of each model (one per worker), every BentoML rung one; "
         f"{code_version(env)}."
     )
 
 
-def summary_section(summary: Summary) -> list[str]:
+def summary_section(run: Run) -> list[str]:
     """The opening paragraph: the headline figures of this run and their conditions."""
-    main, base = rung_named(summary, "shipped"), rung_named(summary, "baseline")
+    main, base = run.named("shipped"), run.named("baseline")
     if not (main and base):
-        return [_conditions(summary), ""]
-    main_ladder, base_ladder = step(summary, main, "ladder"), step(summary, base, "ladder")
-    main_cap, base_cap = capacity.capacity(summary, main), capacity.capacity(summary, base)
-    few = latency.few_steps(summary, main).get(2)
-    base_few = latency.few_steps(summary, base).get(2)
+        return [_conditions(run), ""]
+    main_ladder, base_ladder = run.step(main, "ladder"), run.step(base, "ladder")
+    main_cap, base_cap = capacity.capacity(run, main), capacity.capacity(run, base)
+    few = latency.few_steps(run, main).get(2)
+    base_few = latency.few_steps(run, base).get(2)
     closed = (
-        f"At {summary['users']} closed-loop users the shipped BentoML service ({main}) made "
+        f"At {run.users} closed-loop users the shipped BentoML service ({main}) made "
         f"{main_ladder['rps']:.0f} rps against the Flask baseline's {base_ladder['rps']:.0f} "
         f"({_ratio(main_ladder['rps'], base_ladder['rps'])}). "
         if main_ladder and base_ladder
         else ""
     )
     slo = (
-        f"Under a p99 <= {capacity.slo_ms(summary):.0f} ms SLO with Poisson arrivals it "
+        f"Under a p99 <= {run.slo_ms:.0f} ms SLO with Poisson arrivals it "
         f"carried {main_cap:.0f} rps against {base_cap:.0f} ({_ratio(main_cap, base_cap)}). "
         if main_cap and base_cap
         else ""
@@ -74,4 +75,4 @@ def summary_section(summary: Summary) -> list[str]:
         if few and base_few
         else ""
     )
-    return [f"{closed}{slo}{callers}{_conditions(summary)}", ""]
+    return [f"{closed}{slo}{callers}{_conditions(run)}", ""]

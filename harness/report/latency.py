@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Literal
 
 from harness.report import capacity
+from harness.report.run import Run
 from harness.report.text import fmt, table
-from harness.summary import Summary, rung_named
 from loadgen.steplog import Step
 
 # what a check measured, in words, and whether it met its threshold
@@ -18,18 +18,18 @@ REGATHER_RATES = (25.0, 50.0)
 SAME_RATE = 0.02  # sweep points within 2% of each other count as one offered rate
 
 
-def few_steps(summary: Summary, name: str) -> dict[int, Step]:
+def few_steps(run: Run, name: str) -> dict[int, Step]:
     """A rung's few-callers steps, by closed-loop users."""
-    experiment = summary["rungs"][name]["experiments"].get("few")
+    experiment = run.rungs[name]["experiments"].get("few")
     return {s["users"]: s for s in experiment["steps"]} if experiment else {}
 
 
-def few_rows(summary: Summary) -> tuple[list[str], list[list[str]]]:
+def few_rows(run: Run) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the few-callers panel: p50 / p99 ms and mean batch per users."""
-    levels = sorted({u for n in summary["rungs"] for u in few_steps(summary, n)})
+    levels = sorted({u for n in run.rungs for u in few_steps(run, n)})
     rows = []
-    for name in summary["rungs"]:
-        steps = few_steps(summary, name)
+    for name in run.rungs:
+        steps = few_steps(run, name)
         if steps:
             cells = [_few_cell(steps[u]) if u in steps else "-" for u in levels]
             rows.append([f"**{name}**", *cells])
@@ -40,9 +40,9 @@ def _few_cell(s: Step) -> str:
     return f"{fmt(s['p50_ms'])} / {fmt(s['p99_ms'])} (batch {fmt(s.get('mean_batch_size'), 1)})"
 
 
-def few_section(summary: Summary) -> list[str]:
+def few_section(run: Run) -> list[str]:
     """The report's few-callers section."""
-    header, rows = few_rows(summary)
+    header, rows = few_rows(run)
     if not rows:
         return []
     return [
@@ -58,12 +58,12 @@ def few_section(summary: Summary) -> list[str]:
     ]
 
 
-def few_callers_p50(role: str) -> Callable[[Summary, float], Measurement | None]:
+def few_callers_p50(role: str) -> Callable[[Run, float], Measurement | None]:
     """A check: the rung's p50 at 2, 4 and 8 closed-loop users is within the threshold."""
 
-    def measure(summary: Summary, threshold: float) -> Measurement | None:
-        name = rung_named(summary, role)
-        steps = few_steps(summary, name) if name else {}
+    def measure(run: Run, threshold: float) -> Measurement | None:
+        name = run.named(role)
+        steps = few_steps(run, name) if name else {}
         found = [steps[u] for u in FEW_CALLERS_CHECKED if u in steps]
         if not found:
             return None
@@ -73,17 +73,17 @@ def few_callers_p50(role: str) -> Callable[[Summary, float], Measurement | None]
     return measure
 
 
-def _valid_points(summary: Summary, name: str) -> dict[float, Step]:
-    points = capacity.swept(summary).get(name, [])
+def _valid_points(run: Run, name: str) -> dict[float, Step]:
+    points = run.swept.get(name, [])
     return {s["open_loop"]["offered_rps"]: s for s in points if s["open_loop"]["valid"]}
 
 
-def _pairs(summary: Summary, role: str, other: str) -> list[tuple[float, Step, Step]]:
+def _pairs(run: Run, role: str, other: str) -> list[tuple[float, Step, Step]]:
     """Valid points of two rungs at the same offered rate: (rate, rung's, other's)."""
-    name, other_name = rung_named(summary, role), rung_named(summary, other)
+    name, other_name = run.named(role), run.named(other)
     if not (name and other_name):
         return []
-    mine, theirs = _valid_points(summary, name), _valid_points(summary, other_name)
+    mine, theirs = _valid_points(run, name), _valid_points(run, other_name)
     pairs = []
     for rate, point in sorted(mine.items()):
         match = next((p for r, p in theirs.items() if abs(r / rate - 1) <= SAME_RATE), None)
@@ -94,13 +94,13 @@ def _pairs(summary: Summary, role: str, other: str) -> list[tuple[float, Step, S
 
 def shipped_over_edge(
     quantile: Literal["p50_ms", "p99_ms"],
-) -> Callable[[Summary, float], Measurement | None]:
+) -> Callable[[Run, float], Measurement | None]:
     """A check: shipped / edge latency at a quantile, at each shared rate up to edge capacity."""
 
-    def measure(summary: Summary, threshold: float) -> Measurement | None:
-        edge = rung_named(summary, "edge")
-        edge_cap = capacity.capacity(summary, edge) if edge else None
-        pairs = [p for p in _pairs(summary, "shipped", "edge") if edge_cap and p[0] <= edge_cap]
+    def measure(run: Run, threshold: float) -> Measurement | None:
+        edge = run.named("edge")
+        edge_cap = capacity.capacity(run, edge) if edge else None
+        pairs = [p for p in _pairs(run, "shipped", "edge") if edge_cap and p[0] <= edge_cap]
         if not pairs:
             return None
         ratios = [
@@ -114,11 +114,11 @@ def shipped_over_edge(
     return measure
 
 
-def regather_cost(summary: Summary, threshold: float) -> Measurement | None:
+def regather_cost(run: Run, threshold: float) -> Measurement | None:
     """The shipped p50 minus the same design's without regather, at the low open-loop rates."""
     pairs = [
         (rate, a["open_loop"]["p50_ms"] - b["open_loop"]["p50_ms"])
-        for rate, a, b in _pairs(summary, "shipped", "regather-off")
+        for rate, a, b in _pairs(run, "shipped", "regather-off")
         if any(abs(rate / r - 1) <= SAME_RATE for r in REGATHER_RATES)
     ]
     if not pairs:

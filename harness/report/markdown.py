@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from harness.report import headline, latency, open_loop
 from harness.report.explain import LITTLE_TOLERANCE, breakdown, explain, little
+from harness.report.run import Run
 from harness.report.served import served_from
 from harness.report.text import fmt, table
-from harness.summary import Summary, rung_named, step
 from loadgen.steplog import Step
 from scoring.timing import PARTS
 
@@ -78,35 +78,35 @@ def step_rows(steps: list[Step]) -> list[list[str]]:
     return rows
 
 
-def _head(summary: Summary) -> list[str]:
-    env = summary["environment"]
+def _head(run: Run) -> list[str]:
+    env = run.environment
     return [
-        f"# {headline.title(summary)}",
+        f"# {headline.title(run)}",
         "",
-        *headline.summary_section(summary),
-        f"Run `{summary['command']}`, {summary['started']} to {summary['finished']}, "
-        f"profile **{summary['profile']['name']}**, on {env['cpu_model']} with "
+        *headline.summary_section(run),
+        f"Run `{run.summary['command']}`, {run.summary['started']} to {run.summary['finished']}, "
+        f"profile **{run.summary['profile']['name']}**, on {env['cpu_model']} with "
         f"**{env['cores']} cores** and {env['memory_gib']} GiB; server, Redis and Locust "
-        f"({summary['locust_processes']} process(es)) share that machine. "
+        f"({run.summary['locust_processes']} process(es)) share that machine. "
         f"Code: {headline.code_version(env)}.",
         "",
     ]
 
 
-def _targets(summary: Summary) -> list[str]:
+def _targets(run: Run) -> list[str]:
     return [
         "## Targets",
         "",
         *table(
             ["target", "measured", "met"],
-            [[t["name"], t["measured"], MET[t["met"]]] for t in summary["targets"]],
+            [[t["name"], t["measured"], MET[t["met"]]] for t in run.summary["targets"]],
         ),
     ]
 
 
-def _ladder(summary: Summary, plots: list[str]) -> list[str]:
+def _ladder(run: Run, plots: list[str]) -> list[str]:
     lines = [
-        f"## The ablation ladder at {summary['users']} closed-loop users",
+        f"## The ablation ladder at {run.users} closed-loop users",
         "",
         "Each rung is a configuration of the same code, measured in this run on the same "
         "machine after its own warm-up. Little's law column: users / mean latency, the "
@@ -114,11 +114,11 @@ def _ladder(summary: Summary, plots: list[str]) -> list[str]:
         f"{LITTLE_TOLERANCE:.0%} is flagged (!).",
         "",
     ]
-    base_name = rung_named(summary, "baseline")
-    base = step(summary, base_name, "ladder") if base_name else None
+    base_name = run.named("baseline")
+    base = run.step(base_name, "ladder") if base_name else None
     rows = []
-    for name, rung in summary["rungs"].items():
-        s = step(summary, name, "ladder")
+    for name, rung in run.rungs.items():
+        s = run.step(name, "ladder")
         if s:
             ratio = f"{s['rps'] / base['rps']:.2f}x" if base and base["rps"] else "-"
             rows.append(
@@ -133,14 +133,14 @@ def _ladder(summary: Summary, plots: list[str]) -> list[str]:
     lines += table(["rung", "resources", "isolates", "vs baseline", *STEP_HEADER[1:]], rows)
     if "ladder.png" in plots:
         lines += ["![ladder](ladder.png)", ""]
-    lines += ["## Where the delta comes from", "", *explain(summary), ""]
+    lines += ["## Where the delta comes from", "", *explain(run), ""]
     if "breakdown.png" in plots:
         lines += [BREAKDOWN_TEXT, "", "![breakdown](breakdown.png)", ""]
     return lines
 
 
-def _experiments(summary: Summary, name: str) -> list[str]:
-    rung = summary["rungs"][name]
+def _experiments(run: Run, name: str) -> list[str]:
+    rung = run.rungs[name]
     lines = [f"## {name}: the four experiments", "", rung["resources"], ""]
     for exp_name, exp in rung["experiments"].items():
         if exp.get("shape") == "sweep":  # open loop: its own section
@@ -164,10 +164,10 @@ def _experiments(summary: Summary, name: str) -> list[str]:
     return lines
 
 
-def _pathologies(summary: Summary) -> list[str]:
+def _pathologies(run: Run) -> list[str]:
     rows = []
-    for name in [n for n, r in summary["rungs"].items() if r.get("batching")]:
-        experiments = summary["rungs"][name]["experiments"]
+    for name in [n for n, r in run.rungs.items() if r.get("batching")]:
+        experiments = run.rungs[name]["experiments"]
         for exp_name in ("cold", "low_after"):
             if exp_name in experiments:
                 rows += [
@@ -184,12 +184,12 @@ def _pathologies(summary: Summary) -> list[str]:
     ]
 
 
-def _reproduce(summary: Summary) -> list[str]:
-    env = summary["environment"]
+def _reproduce(run: Run) -> list[str]:
+    env = run.environment
     return [
         "## Reproduce",
         "",
-        f"`{summary['command']}`; settings: `{summary['settings']}`.",
+        f"`{run.summary['command']}`; settings: `{run.summary['settings']}`.",
         "",
         f"Python {env['python']}, {env['os']}, {env['redis_server']}; packages: "
         + ", ".join(f"{k} {v}" for k, v in env["packages"].items()),
@@ -199,21 +199,21 @@ def _reproduce(summary: Summary) -> list[str]:
     ]
 
 
-def render(summary: Summary, plots: list[str]) -> str:
+def render(run: Run, plots: list[str]) -> str:
     """Write the report as Markdown."""
     lines = [
-        *_head(summary),
-        *open_loop.capacity_section(summary, plots),
-        *latency.few_section(summary),
+        *_head(run),
+        *open_loop.capacity_section(run, plots),
+        *latency.few_section(run),
     ]
-    lines += _ladder(summary, plots)
-    lines += served_from(summary)
+    lines += _ladder(run, plots)
+    lines += served_from(run)
     for role in HEADLINE_ROLES:
-        name = rung_named(summary, role)
+        name = run.named(role)
         if name:
-            lines += _experiments(summary, name)
+            lines += _experiments(run, name)
     for plot in ("ramp.png", "batch_size.png", "soak.png"):
         if plot in plots:
             lines += [f"![{plot[:-4]}]({plot})", ""]
-    lines += [*_pathologies(summary), *_targets(summary), *_reproduce(summary)]
+    lines += [*_pathologies(run), *_targets(run), *_reproduce(run)]
     return "\n".join(lines) + "\n"

@@ -6,17 +6,17 @@ from collections.abc import Callable
 
 from harness.report import capacity
 from harness.report.latency import Measurement
-from harness.summary import Summary, rung_named, step
+from harness.report.run import Run
 from loadgen.steplog import Step
 
 
-def ladder_step(summary: Summary, role: str) -> Step | None:
-    name = rung_named(summary, role)
-    return step(summary, name, "ladder") if name else None
+def ladder_step(run: Run, role: str) -> Step | None:
+    name = run.named(role)
+    return run.step(name, "ladder") if name else None
 
 
-def speedup(summary: Summary, threshold: float) -> Measurement | None:
-    main, base = ladder_step(summary, "shipped"), ladder_step(summary, "baseline")
+def speedup(run: Run, threshold: float) -> Measurement | None:
+    main, base = ladder_step(run, "shipped"), ladder_step(run, "baseline")
     if not (main and base):
         return None
     ratio = main["rps"] / max(base["rps"], 1e-9)
@@ -24,25 +24,25 @@ def speedup(summary: Summary, threshold: float) -> Measurement | None:
     return text, ratio >= threshold and main["failures"] == 0
 
 
-def cpu(summary: Summary, threshold: float) -> Measurement | None:
-    main = ladder_step(summary, "shipped")
+def cpu(run: Run, threshold: float) -> Measurement | None:
+    main = ladder_step(run, "shipped")
     if not main:
         return None
     cpu = main["server_cpu_ms_per_request"]
     return f"{cpu:.2f} ms on {main['server_cpu_cores']:.2f} cores", cpu <= threshold
 
 
-def share_of_edge(summary: Summary, threshold: float) -> Measurement | None:
-    main, edge = ladder_step(summary, "shipped"), ladder_step(summary, "edge")
+def share_of_edge(run: Run, threshold: float) -> Measurement | None:
+    main, edge = ladder_step(run, "shipped"), ladder_step(run, "edge")
     if not (main and edge):
         return None
     share = main["rps"] / max(edge["rps"], 1e-9)
     return f"{main['rps']:.0f} vs {edge['rps']:.0f} rps = {share:.0%}", share >= threshold
 
 
-def cold_shed(summary: Summary, threshold: float) -> Measurement | None:
-    main = rung_named(summary, "shipped")
-    cold = step(summary, main, "cold", 1) if main else None
+def cold_shed(run: Run, threshold: float) -> Measurement | None:
+    main = run.named("shipped")
+    cold = run.step(main, "cold", 1) if main else None
     if not cold:
         return None
     shed = cold["statuses"].get("503", 0)
@@ -50,22 +50,18 @@ def cold_shed(summary: Summary, threshold: float) -> Measurement | None:
     return text, shed <= threshold
 
 
-def p50_at_one_user(experiment: str) -> Callable[[Summary, float], Measurement | None]:
-    def measure(summary: Summary, threshold: float) -> Measurement | None:
-        main = rung_named(summary, "shipped")
-        one = step(summary, main, experiment) if main else None
+def p50_at_one_user(experiment: str) -> Callable[[Run, float], Measurement | None]:
+    def measure(run: Run, threshold: float) -> Measurement | None:
+        main = run.named("shipped")
+        one = run.step(main, experiment) if main else None
         return (f"{one['p50_ms']:.0f} ms", one["p50_ms"] <= threshold) if one else None
 
     return measure
 
 
-def best_bento_of_bare(summary: Summary, threshold: float) -> Measurement | None:
-    ceiling = ladder_step(summary, "ceiling")
-    bento = [
-        (n, step(summary, n, "ladder"))
-        for n, r in summary["rungs"].items()
-        if r.get("kind") == "bento"
-    ]
+def best_bento_of_bare(run: Run, threshold: float) -> Measurement | None:
+    ceiling = ladder_step(run, "ceiling")
+    bento = [(n, run.step(n, "ladder")) for n, r in run.rungs.items() if r.get("kind") == "bento"]
     best = max(
         ((n, s["rps"]) for n, s in bento if s and s["error_rate"] <= 0.01),
         key=lambda item: item[1],
@@ -78,25 +74,25 @@ def best_bento_of_bare(summary: Summary, threshold: float) -> Measurement | None
     return text, share >= threshold
 
 
-def capacity_ratio(summary: Summary, threshold: float) -> Measurement | None:
-    main, base = rung_named(summary, "shipped"), rung_named(summary, "baseline")
-    if not (main and base) or not {main, base} <= set(capacity.swept(summary)):
+def capacity_ratio(run: Run, threshold: float) -> Measurement | None:
+    main, base = run.named("shipped"), run.named("baseline")
+    if not (main and base) or not {main, base} <= set(run.swept):
         return None
-    main_cap, base_cap = capacity.capacity(summary, main), capacity.capacity(summary, base)
+    main_cap, base_cap = capacity.capacity(run, main), capacity.capacity(run, base)
     if not main_cap or not base_cap:
         return f"capacities {main_cap} and {base_cap} rps", False
     ratio = main_cap / base_cap
     text = f"{main_cap:.0f} vs {base_cap:.0f} rps = {ratio:.2f}x"
-    if capacity.generator_limit(summary, main) is not None:
+    if capacity.generator_limit(run, main) is not None:
         # a lower bound: met when it is enough, else the generator decided it
         return f"at least {text} (the generator fell behind)", ratio >= threshold or None
     return text, ratio >= threshold
 
 
-def generator_kept_up(summary: Summary, threshold: float) -> Measurement | None:
+def generator_kept_up(run: Run, threshold: float) -> Measurement | None:
     points = [
         (n, s["open_loop"])
-        for n, steps in capacity.swept(summary).items()
+        for n, steps in run.swept.items()
         for s in steps
         if s["open_loop"]["valid"]
     ]
@@ -111,8 +107,8 @@ def generator_kept_up(summary: Summary, threshold: float) -> Measurement | None:
     return text, abs(gap) <= threshold
 
 
-def prediction(summary: Summary, threshold: float) -> Measurement | None:
-    worst = capacity.worst_gap(summary, ("baseline", "shipped"))
+def prediction(run: Run, threshold: float) -> Measurement | None:
+    worst = capacity.worst_gap(run, ("baseline", "shipped"))
     if worst is None:
         return None
     name, point = worst

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from harness.report import capacity, queueing
+from harness.report.run import Run
 from harness.report.text import table
-from harness.summary import Summary
 from loadgen.openloop import LATE_P99_SHARE_OF_SLO, MAX_LOADGEN_CORES, MIN_SENT_SHARE
 from loadgen.windows import MAX_ERROR_RATE
 
 
-def capacity_section(summary: Summary, plots: list[str]) -> list[str]:
+def capacity_section(run: Run, plots: list[str]) -> list[str]:
     """The report's open-loop section: capacity under the SLO, each sweep, the prediction."""
-    if not capacity.swept(summary):
+    if not run.swept:
         return []
-    slo, nice = capacity.slo_ms(summary), summary.get("loadgen_nice", 0)
+    slo, nice = run.slo_ms, run.summary.get("loadgen_nice", 0)
     lines = [
         f"## Capacity under the SLO: p99 <= {slo:.0f} ms, open loop",
         "",
@@ -33,32 +33,32 @@ def capacity_section(summary: Summary, plots: list[str]) -> list[str]:
                 "capacity rps",
                 "vs baseline",
                 "p50 / p99 ms at capacity",
-                f"closed loop rps at {summary['users']} users",
+                f"closed loop rps at {run.users} users",
                 "valid points",
             ],
-            capacity.headline_rows(summary),
+            capacity.headline_rows(run),
         ),
     ]
     lines += [f"![{p[:-4]}]({p})\n" for p in ("latency_vs_load.png", "goodput.png") if p in plots]
     if "percentiles.png" in plots:
-        rate = capacity.common_rate(summary)
+        rate = capacity.common_rate(run)
         lines += [
             f"Latency by percentile at {rate:.1f} rps, a rate every swept rung carried:",
             "",
             "![percentiles](percentiles.png)",
             "",
         ]
-    for name, steps in capacity.swept(summary).items():
+    for name, steps in run.swept.items():
         lines += [
             f"### {name}: the sweep",
             "",
             *table(capacity.POINT_HEADER, capacity.point_rows(steps)),
         ]
-    return lines + _prediction(summary, plots)
+    return lines + _prediction(run, plots)
 
 
-def _prediction(summary: Summary, plots: list[str]) -> list[str]:
-    modelled = [n for n in capacity.swept(summary) if capacity.predictions(summary, n)]
+def _prediction(run: Run, plots: list[str]) -> list[str]:
+    modelled = [n for n in run.swept if capacity.predictions(run, n)]
     if not modelled:
         return []
     paragraphs = (queueing.__doc__ or "").strip().split("\n\n")[1:]
@@ -76,9 +76,9 @@ def _prediction(summary: Summary, plots: list[str]) -> list[str]:
                 "measured wait ms",
                 "predicted wait ms",
             ],
-            capacity.prediction_rows(summary, name),
+            capacity.prediction_rows(run, name),
         )
-    gaps = [line for name in modelled for line in capacity.explain_gaps(summary, name)]
+    gaps = [line for name in modelled for line in capacity.explain_gaps(run, name)]
     if gaps:
         over = f"Gaps over {capacity.PREDICTION_TOLERANCE:.0%} (!)"
         lines += [f"{over}, and the term of the model they come from:", "", *gaps, ""]

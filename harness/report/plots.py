@@ -13,8 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from harness.report.explain import breakdown, ladder_steps
+from harness.report.run import Run
 from harness.report.targets import soaks
-from harness.summary import Summary
 from loadgen.steplog import Step
 from scoring.timing import PARTS
 
@@ -26,14 +26,14 @@ QUANTILES: tuple[tuple[Literal["p50_ms", "p95_ms", "p99_ms"], str], ...] = (
 )
 
 
-def color(summary: Summary, name: str) -> str:
-    return str(summary["rungs"][name].get("color") or "grey")
+def color(run: Run, name: str) -> str:
+    return str(run.rungs[name].get("color") or "grey")
 
 
-def _ramps(summary: Summary) -> dict[str, list[Step]]:
+def _ramps(run: Run) -> dict[str, list[Step]]:
     return {
         n: r["experiments"]["ramp"]["steps"]
-        for n, r in summary["rungs"].items()
+        for n, r in run.rungs.items()
         if "ramp" in r["experiments"]
     }
 
@@ -44,11 +44,11 @@ def save(fig: Any, path: Path) -> None:
     plt.close(fig)
 
 
-def ramp(summary: Summary, path: Path) -> None:
+def ramp(run: Run, path: Path) -> None:
     """Throughput, latency and errors against users, every ramped rung."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for name, steps in _ramps(summary).items():
-        users, shade = [s["users"] for s in steps], color(summary, name)
+    for name, steps in _ramps(run).items():
+        users, shade = [s["users"] for s in steps], color(run, name)
         axes[0].plot(users, [s["rps"] for s in steps], "o-", color=shade, label=name)
         for q, style in QUANTILES:
             axes[1].plot(users, [s[q] for s in steps], style, color=shade, label=f"{name} {q[:-3]}")
@@ -63,9 +63,9 @@ def ramp(summary: Summary, path: Path) -> None:
     save(fig, path)
 
 
-def breakdown_bars(summary: Summary, path: Path) -> None:
+def breakdown_bars(run: Run, path: Path) -> None:
     """Where a request's time goes, per ramp step, per ramped rung."""
-    ramps = _ramps(summary)
+    ramps = _ramps(run)
     fig, axes = plt.subplots(1, len(ramps), figsize=(7 * len(ramps), 4.2), squeeze=False)
     for ax, (name, steps) in zip(axes[0], ramps.items(), strict=True):
         labels = [str(s["users"]) for s in steps]
@@ -80,19 +80,19 @@ def breakdown_bars(summary: Summary, path: Path) -> None:
     save(fig, path)
 
 
-def _batched(summary: Summary) -> dict[str, list[Step]]:
-    return {n: s for n, s in _ramps(summary).items() if any(x.get("mean_batch_size") for x in s)}
+def _batched(run: Run) -> dict[str, list[Step]]:
+    return {n: s for n, s in _ramps(run).items() if any(x.get("mean_batch_size") for x in s)}
 
 
-def batch_size(summary: Summary, path: Path) -> None:
+def batch_size(run: Run, path: Path) -> None:
     """Mean batch size against users, for the ramped rungs that batch."""
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name, steps in _batched(summary).items():
+    for name, steps in _batched(run).items():
         ax.plot(
             [s["users"] for s in steps],
             [s.get("mean_batch_size") or 0 for s in steps],
             "o-",
-            color=color(summary, name),
+            color=color(run, name),
             label=name,
         )
     ax.set_xscale("log")
@@ -103,14 +103,14 @@ def batch_size(summary: Summary, path: Path) -> None:
     save(fig, path)
 
 
-def ladder(summary: Summary, path: Path) -> None:
+def ladder(run: Run, path: Path) -> None:
     """Throughput and server CPU-ms per request of every rung at the ladder's users."""
-    steps = ladder_steps(summary)
+    steps = ladder_steps(run)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     names = list(steps)
-    colors = [color(summary, n) for n in names]
+    colors = [color(run, n) for n in names]
     axes[0].bar(names, [steps[n]["rps"] for n in names], color=colors)
-    axes[0].set_title(f"throughput at {summary['users']} users (rps)")
+    axes[0].set_title(f"throughput at {run.users} users (rps)")
     axes[1].bar(names, [steps[n]["server_cpu_ms_per_request"] for n in names], color=colors)
     axes[1].set_title("server CPU-ms per request")
     for ax in axes:
@@ -118,11 +118,11 @@ def ladder(summary: Summary, path: Path) -> None:
     save(fig, path)
 
 
-def soak(summary: Summary, path: Path) -> None:
+def soak(run: Run, path: Path) -> None:
     """Resident memory of every server process over each soak."""
-    runs = soaks(summary)
+    runs = soaks(run)
     fig, axes = plt.subplots(1, len(runs), figsize=(7 * len(runs), 4.2), squeeze=False)
-    window_s = summary.get("profile", {}).get("window_s")
+    window_s = run.summary.get("profile", {}).get("window_s")
     for ax, (name, s) in zip(axes[0], runs.items(), strict=True):
         for label, values in s.get("rss_mb_by_process", {}).items():
             x = [i * window_s / 60 if window_s else i for i in range(len(values))]
@@ -141,8 +141,8 @@ class Plot:
     """A plot file, whether a run has what it shows, and how to draw it."""
 
     file: str
-    shown: Callable[[Summary], bool]
-    draw: Callable[[Summary, Path], None]
+    shown: Callable[[Run], bool]
+    draw: Callable[[Run, Path], None]
 
 
 PLOTS = (

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from harness.report.run import Run
 from harness.report.text import fmt, table
-from harness.summary import Summary, step
 
 
-def served_from(summary: Summary) -> list[str]:
+def served_from(run: Run) -> list[str]:
     """The section saying how the targets ran, with each container rung beside its process twin."""
-    pairs = [(r["twin"], name) for name, r in summary["rungs"].items() if r.get("twin")]
+    pairs = [(r["twin"], name) for name, r in run.rungs.items() if r.get("twin")]
     lines = ["## Processes or containers", ""]
     if not pairs:
         return [
@@ -26,10 +26,10 @@ def served_from(summary: Summary) -> list[str]:
     ]
     rows = []
     for twin, name in pairs:
-        process, container = step(summary, twin, "ladder"), step(summary, name, "ladder")
+        process, container = run.step(twin, "ladder"), run.step(name, "ladder")
         if process and container:
             ratio = container["rps"] / process["rps"] if process["rps"] else float("nan")
-            image = summary["rungs"][name]["resources"].rpartition("; from image ")[2]
+            image = run.rungs[name]["resources"].rpartition("; from image ")[2]
             rows.append(
                 [
                     twin,

@@ -12,7 +12,7 @@ from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from harness.report import capacity
 from harness.report.plots import Plot, color, save
-from harness.summary import Summary
+from harness.report.run import Run
 from loadgen.steplog import OpenLoop
 
 # HdrHistogram-style x axis: 1 / (1 - percentile), labelled by percentile
@@ -46,16 +46,16 @@ def _draw(
     )
 
 
-def latency_vs_load(summary: Summary, path: Path) -> None:
+def latency_vs_load(run: Run, path: Path) -> None:
     """p50 and p99 from the scheduled send against offered rate, every swept rung, the SLO.
 
     Valid points are joined; points where the generator fell behind are hollow and
     not joined; each rung's capacity under the SLO is a star on the p99 panel.
     """
     fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
-    slo, everything = capacity.slo_ms(summary), []
-    for name, steps in capacity.swept(summary).items():
-        c, cap = color(summary, name), capacity.capacity(summary, name)
+    slo, everything = run.slo_ms, []
+    for name, steps in run.swept.items():
+        c, cap = color(run, name), capacity.capacity(run, name)
         valid = [s["open_loop"] for s in steps if s["open_loop"]["valid"]]
         invalid = [s["open_loop"] for s in steps if not s["open_loop"]["valid"]]
         _draw(axes[0], valid, invalid, "p50_ms", c, name)
@@ -76,18 +76,18 @@ def latency_vs_load(summary: Summary, path: Path) -> None:
     save(fig, path)
 
 
-def goodput(summary: Summary, path: Path) -> None:
+def goodput(run: Run, path: Path) -> None:
     """Answers that were right and within the SLO, per second, against offered rate."""
     fig, ax = plt.subplots(figsize=(9, 5))
     top = 1.0
-    for name, steps in capacity.swept(summary).items():
+    for name, steps in run.swept.items():
         rates = [s["open_loop"]["offered_rps"] for s in steps]
         top = max(top, *rates)
         ax.plot(
             rates,
             [s["open_loop"]["goodput_rps"] for s in steps],
             "o-",
-            color=color(summary, name),
+            color=color(run, name),
             label=name,
         )
     ax.plot([1, top], [1, top], color="grey", linestyle=":", label="every request in time")
@@ -95,7 +95,7 @@ def goodput(summary: Summary, path: Path) -> None:
         xscale="log",
         yscale="log",
         xlabel="offered rate (requests/s, Poisson)",
-        ylabel=f"goodput: 200s within {capacity.slo_ms(summary):.0f} ms (per s)",
+        ylabel=f"goodput: 200s within {run.slo_ms:.0f} ms (per s)",
         title="goodput against offered load",
     )
     ax.grid(alpha=0.3)
@@ -103,11 +103,11 @@ def goodput(summary: Summary, path: Path) -> None:
     save(fig, path)
 
 
-def percentiles(summary: Summary, path: Path) -> None:
+def percentiles(run: Run, path: Path) -> None:
     """Latency by percentile at one rate every swept rung carried, HdrHistogram style."""
-    rate = capacity.common_rate(summary)
+    rate = capacity.common_rate(run)
     fig, ax = plt.subplots(figsize=(9, 5))
-    for name, steps in capacity.swept(summary).items():
+    for name, steps in run.swept.items():
         step = next(s for s in steps if s["open_loop"]["offered_rps"] == rate)
         quantiles = {float(q): ms for q, ms in step["open_loop"]["quantiles_ms"].items()}
         points = [(1 / (1 - q / 100), ms) for q, ms in sorted(quantiles.items()) if q < 100]
@@ -116,7 +116,7 @@ def percentiles(summary: Summary, path: Path) -> None:
             [x for x, _ in points],
             [y for _, y in points],
             "o-",
-            color=color(summary, name),
+            color=color(run, name),
             label=label,
         )
     ax.set_xscale("log")
@@ -132,14 +132,14 @@ def percentiles(summary: Summary, path: Path) -> None:
     save(fig, path)
 
 
-def prediction(summary: Summary, path: Path) -> None:
+def prediction(run: Run, path: Path) -> None:
     """Measured mean latency and the queueing model's, against offered rate."""
     fig, ax = plt.subplots(figsize=(9, 5))
-    for name in capacity.swept(summary):
-        model, found = capacity.model_of(summary, name), capacity.predictions(summary, name)
+    for name in run.swept:
+        model, found = capacity.model_of(run, name), capacity.predictions(run, name)
         if model is None or not found:
             continue
-        c = color(summary, name)
+        c = color(run, name)
         ax.plot(
             [p.offered_rps for p in found],
             [p.measured_ms for p in found],
@@ -169,12 +169,12 @@ def prediction(summary: Summary, path: Path) -> None:
 
 
 SWEEP_PLOTS = (
-    Plot("latency_vs_load.png", lambda s: bool(capacity.swept(s)), latency_vs_load),
-    Plot("goodput.png", lambda s: bool(capacity.swept(s)), goodput),
+    Plot("latency_vs_load.png", lambda s: bool(s.swept), latency_vs_load),
+    Plot("goodput.png", lambda s: bool(s.swept), goodput),
     Plot("percentiles.png", lambda s: capacity.common_rate(s) is not None, percentiles),
     Plot(
         "prediction.png",
-        lambda s: any(capacity.predictions(s, n) for n in capacity.swept(s)),
+        lambda s: any(capacity.predictions(s, n) for n in s.swept),
         prediction,
     ),
 )

@@ -6,9 +6,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from harness.plan import SOAK_FRACTION
 from harness.report import capacity, measures
 from harness.report.latency import Measurement, few_callers_p50, regather_cost, shipped_over_edge
-from harness.summary import Summary, Target, rung_named, step
+from harness.report.run import Run
+from harness.summary import Target
 from loadgen.probe import rss_growth
 from loadgen.steplog import Step
 
@@ -19,16 +21,16 @@ class Check:
 
     wording: str  # formatted with the run's names, users and the threshold
     threshold: float
-    measure: Callable[[Summary, float], Measurement | None]  # None: not measured in this run
+    measure: Callable[[Run, float], Measurement | None]  # None: not measured in this run
 
 
-def _names(summary: Summary) -> dict[str, object]:
+def _names(run: Run) -> dict[str, object]:
     return {
-        "main": rung_named(summary, "shipped"),
-        "base": rung_named(summary, "baseline"),
-        "edge": rung_named(summary, "edge"),
-        "users": summary["users"],
-        "slo": capacity.slo_ms(summary),
+        "main": run.named("shipped"),
+        "base": run.named("baseline"),
+        "edge": run.named("edge"),
+        "users": run.users,
+        "slo": run.slo_ms,
         "upto": capacity.PREDICTED_UP_TO,
     }
 
@@ -115,10 +117,10 @@ CHECKS = (
 )
 
 
-def _slo_gates(summary: Summary) -> list[Target]:
-    main_name = rung_named(summary, "shipped")
-    main = measures.ladder_step(summary, "shipped")
-    slo, users = summary.get("slo") or {}, summary["users"]
+def _slo_gates(run: Run) -> list[Target]:
+    main_name = run.named("shipped")
+    main = measures.ladder_step(run, "shipped")
+    slo, users = run.summary.get("slo") or {}, run.users
     gates = []
     if main and (p95 := slo.get("p95_ms")) is not None:
         gates.append(
@@ -141,39 +143,44 @@ def _slo_gates(summary: Summary) -> list[Target]:
     return gates
 
 
-def soaks(summary: Summary) -> dict[str, Step]:
+# a soak fails when any server process's memory grows by this fraction after warm-up
+SOAK_MAX_GROWTH = 0.10
+
+
+def soaks(run: Run) -> dict[str, Step]:
     """Each rung's soak step, for the rungs that were soaked."""
-    return {name: s for name in summary["rungs"] if (s := step(summary, name, "soak"))}
+    return {name: s for name in run.rungs if (s := run.step(name, "soak"))}
 
 
-def _soak_targets(summary: Summary) -> list[Target]:
+def _soak_targets(run: Run) -> list[Target]:
     targets = []
-    for rung, soak in soaks(summary).items():
+    for rung, soak in soaks(run).items():
         failures = soak["failures"]  # not-ok answers: non-200s and 200s with wrong scores
         growth = rss_growth(soak.get("rss_mb_by_process", {}))
         label, worst = max(growth.items(), key=lambda item: item[1], default=("-", math.nan))
         targets.append(
             Target(
-                name=f"{rung}: soak at {soak['users']} users (70% of its breaking point): zero "
-                "errors, every server process's memory grows < 10% after warm-up",
+                name=f"{rung}: soak at {soak['users']} users ({SOAK_FRACTION:.0%} of its breaking "
+                f"point): zero errors, every server process's memory grows < {SOAK_MAX_GROWTH:.0%} "
+                "after warm-up",
                 measured=f"{failures} errors in {soak['requests']} requests; largest RSS growth "
                 f"{worst:+.1%} ({label}) of {len(growth)} processes",
-                met=failures == 0 and bool(growth) and worst < 0.10,
+                met=failures == 0 and bool(growth) and worst < SOAK_MAX_GROWTH,
             )
         )
     return targets
 
 
-def check_targets(summary: Summary) -> list[Target]:
+def check_targets(run: Run) -> list[Target]:
     """Judge the run against every target it measured, then the SLO gates and soaks."""
-    names = _names(summary)
-    main = rung_named(summary, "shipped")
-    cold = step(summary, main, "cold", 1) if main else None
+    names = _names(run)
+    main = run.named("shipped")
+    cold = run.step(main, "cold", 1) if main else None
     names["cold_users"] = cold["users"] if cold else None
     targets = []
     for check in CHECKS:
-        measured = check.measure(summary, check.threshold)
+        measured = check.measure(run, check.threshold)
         if measured is not None:
             name = check.wording.format(**names, threshold=check.threshold)
             targets.append(Target(name=name, measured=measured[0], met=measured[1]))
-    return targets + _slo_gates(summary) + _soak_targets(summary)
+    return targets + _slo_gates(run) + _soak_targets(run)

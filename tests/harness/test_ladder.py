@@ -7,6 +7,7 @@ from typing import cast
 from harness import containers, images
 from harness.ladder import BY_NAME, RUNGS, in_containers
 from harness.plan import PROFILES, estimate_s, plan
+from harness.report.run import Run
 from harness.report.served import served_from
 from harness.summary import Summary
 
@@ -61,5 +62,8 @@ def test_containers_repeat_the_headline_pair_from_their_images() -> None:
 
 
 def test_the_report_says_where_targets_ran() -> None:
-    summary = cast(Summary, {"rungs": {"a": {"twin": ""}}})
-    assert "ran as processes on the host" in "\n".join(served_from(summary))
+    summary = cast(
+        Summary,
+        {"rungs": {"a": {"twin": "", "experiments": {}}}, "environment": {"cores": 2}, "users": 1},
+    )
+    assert "ran as processes on the host" in "\n".join(served_from(Run(summary)))

@@ -142,3 +142,26 @@ def test_seeding_a_full_store_fails_with_one_line(empty_store: Managed) -> None:
         f"seeding {empty_store.url} failed: OutOfMemoryError: "
         "command not allowed when used memory > 'maxmemory'."
     ]
+
+
+@pytest.mark.parametrize("target", list(STARTERS))
+def test_a_lookup_the_store_refuses_answers_503_not_500(
+    target: str, log_dir: Path, empty_store: Managed
+) -> None:
+    admin = redis.Redis.from_url(empty_store.url)
+    admin.acl_setuser(
+        "scorer", enabled=True, passwords=["+scorer-pw"], keys=["*"], commands=["+@all"]
+    )
+    url = empty_store.url.replace("redis://", "redis://scorer:scorer-pw@")
+    seed_store(empty_store.url)
+    server = STARTERS[target](log_dir, url)
+    try:
+        # an operator's ACL change while serving: lookups refused, not a client's mistake
+        admin.acl_setuser("scorer", commands=["-get", "-mget"])
+        answer = requests.post(server.url + "/predict", json={"entity_id": "e0000001"}, timeout=10)
+        assert answer.status_code == 503, answer.text
+        assert answer.json() == {"error": contract.FEATURE_STORE_REFUSED}
+        assert answer.headers["Retry-After"] == str(contract.RETRY_AFTER_S)
+        assert "Traceback" not in server.log_path.read_text(errors="replace")
+    finally:
+        server.stop()
