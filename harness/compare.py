@@ -14,7 +14,7 @@ import os
 import signal
 from pathlib import Path
 
-from harness import containers, processes, redis_server, report, summary
+from harness import containers, model_cost, processes, redis_server, report, summary
 from harness.ladder import BY_NAME, RUNGS
 from harness.plan import PROFILES
 from harness.run import now, run
@@ -27,7 +27,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     parser.add_argument("--users", type=int, default=200, help="users of the ladder comparison")
     parser.add_argument(
-        "--rungs", default=",".join(r.name for r in RUNGS), help="comma-separated rungs to run"
+        "--rungs",
+        default=None,
+        help="comma-separated rungs to run (default: every rung; with --model-cost, the "
+        "baseline, the shipped service and the edge service)",
+    )
+    parser.add_argument(
+        "--model-cost",
+        type=model_cost.parse,
+        metavar="BASE_MS,PER_ITEM_MS",
+        help="your model's batch curve: every model call of a batch of n sleeps "
+        "BASE_MS + PER_ITEM_MS x n (default: 40-50 ms whatever the batch)",
     )
     parser.add_argument("--entities", type=int, default=settings.entities)
     parser.add_argument(
@@ -81,8 +91,16 @@ def _add_gates(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _default_rungs(args: argparse.Namespace) -> str:
+    if args.model_cost is None:
+        return ",".join(r.name for r in RUNGS)
+    return ",".join(r.name for r in RUNGS if r.role in model_cost.DEFAULT_ROLES)
+
+
 def _refuse_what_cannot_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Stop (exit 2) before anything starts: unknown rungs, gates on a rung left out, dead Redis."""
+    if args.rungs is None:
+        args.rungs = _default_rungs(args)
     names = [n.strip() for n in args.rungs.split(",") if n.strip()]
     unknown = [n for n in names if n not in BY_NAME]
     if unknown or not names:
@@ -115,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
+    if args.model_cost is not None:  # every server this run starts inherits it
+        os.environ.update(args.model_cost.environment())
     out = args.results / now()
     out.mkdir(parents=True)
     run_summary = run(args, argv, out)

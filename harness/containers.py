@@ -109,7 +109,10 @@ def start(
 ) -> Container:
     """Serve a target from its image on a free port, with the manifests' CPU and memory limits."""
     port = free_port()
-    env = {**env, "REDIS_URL": redis_url}
+    # the project's settings in this environment reach a container as they reach a
+    # process target (--model-cost sets them for the whole run)
+    inherited = {k: v for k, v in os.environ.items() if k.startswith(("SCORING_", "SYNC_"))}
+    env = {**inherited, **env, "REDIS_URL": redis_url}
     env |= {"PORT": str(port)} if kind == "bento" else {"SYNC_BIND": f"127.0.0.1:{port}"}
     container = f"{name}-{port}"
     argv = [

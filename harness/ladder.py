@@ -14,12 +14,16 @@ from harness import containers, images, processes
 from scoring.settings import Settings, SyncSettings, as_environment, settings
 from service import runtime
 
-SYNC_WORKERS = SyncSettings.model_fields["workers"].get_default()
+# The baseline's workers, fixed in the comparison rather than derived from the host
+# (gunicorn's 2 x cores + 1 is 5 on the 2 cores of the curated runs, 33 on 16):
+# each worker holds a copy of each model, so the ratio would move with the host.
+SYNC_WORKERS = 5
 # The baseline's queue-time shedding is off in the comparison: at 200 users
 # (4x its capacity) its 1 s default would answer most requests 503 in about a
 # second, and the comparison is of throughput and latency, not of who sheds.
 # BentoML's shedding stays on; its steady states here shed nothing.
 SYNC_COMPARISON_ENV = as_environment(SyncSettings, queue_timeout_ms=0)
+SHARED_MODELS = as_environment(SyncSettings, shared_models=True)
 SHIPPED_ENTRY_WORKERS: int = runtime.ENTRY["workers"]  # as @bentoml.service sets for Scorer
 BATCH = f"max {settings.max_batch_size}"
 REGATHER = f"regather {settings.regather_ms:g}/{settings.regather_max_ms:g} ms"
@@ -40,7 +44,9 @@ class Rung:
     env: dict[str, str] = field(default_factory=dict)
     # what the report compares: the headline pair (both get every experiment),
     # the edge design the shipped one is held against, and the framework-free ceiling
-    role: Literal["baseline", "shipped", "edge", "ceiling", "regather-off", ""] = ""
+    role: Literal[
+        "baseline", "shipped", "edge", "ceiling", "regather-off", "equal-capacity", ""
+    ] = ""
     batching: bool = False  # batches requests: checked cold, and at 1 user after load
     image: str = ""  # served from this container image (--containers), not as processes
     twin: str = ""  # the process rung a container rung repeats
@@ -65,6 +71,13 @@ RUNGS = (
         "per worker, queue-time shedding off",
         "the baseline", "#c0392b", SYNC_WORKERS, env=SYNC_COMPARISON_ENV, role="baseline",
         swept=True,
+    ),
+    Rung(
+        "sync-seq-shared", "sync", "Flask, sync, one copy of each model shared by the workers",
+        f"gunicorn: {SYNC_WORKERS} sync workers calling one copy of each model, one call at a "
+        "time across processes (SYNC_SHARED_MODELS): the model capacity of every BentoML rung",
+        "equal model capacity: the baseline with one accelerator, as BentoML has", "#f1948a",
+        SYNC_WORKERS, env={**SYNC_COMPARISON_ENV, **SHARED_MODELS}, role="equal-capacity",
     ),
     Rung(
         "sync-par", "sync", "Flask, sync, the two model calls in parallel threads",

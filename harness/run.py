@@ -27,7 +27,7 @@ from harness.store import feature_store
 from harness.summary import ExperimentResult, RungResult, Summary
 from loadgen.steplog import StepLog
 from scoring.redis_store import redacted_url
-from scoring.settings import settings
+from scoring.settings import Settings, load, settings
 
 # a probe answered this fast means the server has no backlog left
 DRAINED_S = 0.3
@@ -173,7 +173,8 @@ def run(args: argparse.Namespace, argv: list[str] | None, out: Path) -> Summary:
         locust_processes=args.processes,
         environment=environment.describe(),
         settings={
-            **settings.model_dump(),
+            # as the servers read them: --model-cost changes the environment at start
+            **load(Settings).model_dump(),
             "redis_url": redacted_url(settings.redis_url),
         },
         rungs=rungs,

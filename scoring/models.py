@@ -8,12 +8,15 @@ number of threads or tasks that want it.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import math
+import os
 import random
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from scoring.settings import Settings
 
@@ -45,16 +48,60 @@ def expected_scores(features: Sequence[float]) -> dict[str, float]:
     return {name: score(*model_weights(name, len(features)), features) for name in MODEL_NAMES}
 
 
-def model_pair(config: Settings) -> tuple[SleepingModel, SleepingModel]:
-    """One instance of each model, in MODEL_NAMES order."""
-    model_a, model_b = (SleepingModel(name, config) for name in MODEL_NAMES)
+def model_pair(
+    config: Settings, shared_in: Path | None = None
+) -> tuple[SleepingModel, SleepingModel]:
+    """One instance of each model, in MODEL_NAMES order.
+
+    With shared_in, a directory, the instances of every process given the same
+    directory are one copy of each model (a ProcessLock file per model there).
+    """
+    model_a, model_b = (
+        SleepingModel(name, config, shared=ProcessLock(shared_in / name) if shared_in else None)
+        for name in MODEL_NAMES
+    )
     return model_a, model_b
 
 
-class SleepingModel:
-    """One model instance: a serial resource that sleeps once per call or batch."""
+class ProcessLock:
+    """A lock held by one process at a time among all that open the same file (flock)."""
 
-    def __init__(self, name: str, config: Settings, seed: int | None = None) -> None:
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self, timeout_s: float | None) -> bool:
+        """Take the lock, waiting at most timeout_s (None: as long as it takes)."""
+        if timeout_s is None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            return True
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.001)
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+class SleepingModel:
+    """One model instance: a serial resource that sleeps once per call or batch.
+
+    With a ProcessLock, the instances of every process that share its file are
+    one serial resource together: one copy of the model for all of them.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: Settings,
+        seed: int | None = None,
+        shared: ProcessLock | None = None,
+    ) -> None:
         self.name = name
         self.weights, self.bias = model_weights(name, config.feature_dim)
         self._min_s = config.model_sleep_min_ms / 1000
@@ -62,6 +109,7 @@ class SleepingModel:
         self._item_s = config.model_item_cost_ms / 1000
         self._rng = random.Random(seed)
         self._thread_lock = threading.Lock()
+        self._shared = shared
         self._async_lock: asyncio.Lock | None = None
 
     def _duration_s(self, batch_size: int) -> float:
@@ -83,6 +131,10 @@ class SleepingModel:
         # acquire(timeout=-1) waits as long as it takes
         if not self._thread_lock.acquire(timeout=-1 if timeout_s is None else max(timeout_s, 0)):
             raise TimeoutError(f"{self.name}: model busy for {timeout_s} s")
+        left_s = None if timeout_s is None else timeout_s - (time.monotonic() - started)
+        if self._shared is not None and not self._shared.acquire(left_s):
+            self._thread_lock.release()
+            raise TimeoutError(f"{self.name}: shared model busy for {timeout_s} s")
         try:
             duration = self._duration_s(len(batch))
             if timeout_s is not None:
@@ -93,6 +145,8 @@ class SleepingModel:
             time.sleep(duration)
             return self._scores(batch)
         finally:
+            if self._shared is not None:
+                self._shared.release()
             self._thread_lock.release()
 
     async def predict_batch_async(self, batch: Sequence[Sequence[float]]) -> list[float]:

@@ -158,6 +158,16 @@ class SyncSettings(BaseSettings):
     queue_timeout_ms: float = Field(
         default=1000, ge=0, description="Answer 503 to a request that waited longer; 0: off."
     )
+    shared_models: bool = Field(
+        default=False,
+        description="Every worker calls one copy of each model, one call at a time across "
+        "processes (one accelerator shared by the workers), instead of a copy each.",
+    )
+    shared_models_dir: str = Field(
+        default="",
+        description="Where the shared models' locks are: set by gunicorn.conf.py for its "
+        "workers when shared_models is on, not by hand.",
+    )
 
 
 PREFIXED: dict[str, type[BaseSettings]] = {"SCORING_": Settings, "SYNC_": SyncSettings}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import redis
 from flask import Flask, g, request
 
@@ -16,6 +18,7 @@ def create_app(
     parallel_models: bool = False,
     queue_timeout_ms: float = 0,
     store: redis.Redis | None = None,
+    shared_models_in: Path | None = None,
 ) -> Flask:
     """Create the app.
 
@@ -24,12 +27,14 @@ def create_app(
     for a worker (see sync_baseline/admission.py): its client has waited long
     enough, and the answer frees the worker for the requests behind it.
     store replaces the Redis client built from config (for in-process tests).
+    shared_models_in, a directory, makes every worker given it call one copy of
+    each model (scoring.models.ProcessLock).
     """
     config = config or settings
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     store = store or redis_store.sync_client(config)
-    Scorer(config, store, queue_timeout_ms, parallel_models).init_app(app)
+    Scorer(config, store, queue_timeout_ms, parallel_models, shared_models_in).init_app(app)
     app.register_blueprint(predict.bp)
     app.register_blueprint(probes.bp)
     errors.init_app(app, config.max_body_bytes)

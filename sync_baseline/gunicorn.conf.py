@@ -57,10 +57,19 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
 
 
+# one copy of each model for every worker: a lock file per model, in a directory of
+# this server's own that its workers inherit
+_own_models_dir = None
+if sync_settings.shared_models:
+    _own_models_dir = tempfile.mkdtemp(prefix="sync-baseline-models-")
+    os.environ["SYNC_SHARED_MODELS_DIR"] = _own_models_dir
+
+
 def on_exit(server: Any) -> None:
-    """Leave nothing behind: the metrics directory this server made."""
-    if _own_metrics_dir is not None:
-        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
+    """Leave nothing behind: the directories this server made."""
+    for made in (_own_metrics_dir, _own_models_dir):
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:

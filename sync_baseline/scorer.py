@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import redis
 from flask import Flask, current_app
@@ -22,13 +23,14 @@ class Scorer:
     # a request that waited longer than this for a worker is answered 503 at once; 0: off
     queue_timeout_ms: float = 0
     parallel_models: bool = False
+    shared_models_in: Path | None = None  # one copy of each model for every worker
     model_a: SleepingModel = field(init=False)
     model_b: SleepingModel = field(init=False)
     pool: ThreadPoolExecutor | None = field(init=False)
 
     def __post_init__(self) -> None:
         # one instance of each model per worker process, like one per BentoML service
-        self.model_a, self.model_b = model_pair(self.config)
+        self.model_a, self.model_b = model_pair(self.config, self.shared_models_in)
         self.pool = ThreadPoolExecutor(max_workers=2) if self.parallel_models else None
 
     def init_app(self, app: Flask) -> None:

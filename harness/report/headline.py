@@ -69,10 +69,19 @@ def summary_section(run: Run) -> list[str]:
         if main_cap and base_cap
         else ""
     )
+    shared = run.named("equal-capacity")
+    shared_ladder = run.step(shared, "ladder") if shared else None
+    equal = (
+        f"At equal model capacity (the baseline's workers sharing one copy of each model, "
+        f"{shared}) Flask made {shared_ladder['rps']:.0f} rps "
+        f"({_ratio(main_ladder['rps'], shared_ladder['rps'])} in BentoML's favour). "
+        if shared_ladder and main_ladder
+        else ""
+    )
     callers = (
         f"At 2 closed-loop callers its p50 was {few['p50_ms']:.0f} ms against Flask's "
         f"{base_few['p50_ms']:.0f}. "
         if few and base_few
         else ""
     )
-    return [f"{closed}{slo}{callers}{_conditions(run)}", ""]
+    return [f"{closed}{equal}{slo}{callers}{_conditions(run)}", ""]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.compare import main
+from harness.compare import main, parse_args
+from harness.ladder import RUNGS
 from harness.processes import free_port
 
 
@@ -39,3 +40,29 @@ def test_a_dead_redis_url_is_one_line_that_names_it_without_its_password(
     assert "REDIS_URL redis://user:***@127.0.0.1:" in err and "does not answer" in err
     assert "s3cret" not in err and "Traceback" not in err
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("given", ["45", "45,0.5,1", "a,b", "-1,0.5", "45,-0.5", ""])
+def test_a_model_cost_that_is_not_a_line_is_refused_with_an_example(
+    given: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main([f"--model-cost={given}", "--results", str(tmp_path / "results")])
+    assert stopped.value.code == 2
+    assert "give BASE_MS,PER_ITEM_MS, two numbers not below 0 (for example 45,0.5)" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_model_cost_answers_with_the_headline_pair_and_the_edge_and_sets_every_model() -> None:
+    args = parse_args(["--model-cost", "45,0.5"])
+    assert args.rungs == "sync-seq,async-batched-hop,async-edge"
+    assert args.model_cost.environment() == {
+        "SCORING_MODEL_SLEEP_MIN_MS": "45.0",
+        "SCORING_MODEL_SLEEP_MAX_MS": "45.0",
+        "SCORING_MODEL_ITEM_COST_MS": "0.5",
+    }
+    explicit = parse_args(["--model-cost", "45,0.5", "--rungs", "async-edge"])
+    assert explicit.rungs == "async-edge"
+    assert parse_args([]).rungs.split(",") == [r.name for r in RUNGS]

@@ -14,7 +14,14 @@ from harness.summary import Summary
 
 def test_every_role_of_the_report_is_held_by_exactly_one_rung() -> None:
     roles = [r.role for r in RUNGS if r.role]
-    assert sorted(roles) == ["baseline", "ceiling", "edge", "regather-off", "shipped"]
+    assert sorted(roles) == [
+        "baseline",
+        "ceiling",
+        "edge",
+        "equal-capacity",
+        "regather-off",
+        "shipped",
+    ]
     assert len({r.name for r in RUNGS}) == len(RUNGS)
 
 
@@ -47,8 +54,9 @@ def test_the_estimate_iterates_the_plan() -> None:
     shipped = next(r for r in RUNGS if r.role == "shipped")
     experiments = plan(shipped, quick, 200)
     assert estimate_s(experiments, quick) > estimate_s(experiments[:1], quick) > 0
-    # the quick profile stays inside the 15 minutes its users are promised
-    assert sum(estimate_s(plan(r, quick, 200), quick) for r in RUNGS) < 900
+    # the quick profile's estimate stays within 16 minutes (README: about 18 minutes
+    # measured, start-up and drains included)
+    assert sum(estimate_s(plan(r, quick, 200), quick) for r in RUNGS) < 960
 
 
 def test_containers_repeat_the_headline_pair_from_their_images() -> None:

@@ -110,9 +110,10 @@ def test_redis_killed_under_load(
     assert time.monotonic() - back_at < 30
 
 
-# docs/contract.md: the 0.5 s Redis timeout, plus at most one more for a request
-# queued behind one already waiting (a busy sync worker, or the batch out)
-STALL_BOUND_S = 1.5
+# docs/contract.md: on BentoML the 0.5 s Redis timeout, plus at most one more for a
+# request that queued behind the batch out; on Flask the wait for a worker first (shed
+# past SYNC_QUEUE_TIMEOUT_MS, 1 s), then the timeout; a quarter second of scheduling
+STALL_BOUND_S = {"bento_server": 1.5, "sync_server": 1.0 + 0.5 + 0.25}
 
 
 @pytest.mark.parametrize("name", ["bento_server", "sync_server"])
@@ -137,4 +138,6 @@ def test_a_stalled_redis_answers_503_within_the_contracts_bound(
     assert errors[contract.FEATURE_STORE_UNAVAILABLE] > 0, errors
     # the sync target's 3 workers also shed what queued past SYNC_QUEUE_TIMEOUT_MS
     assert set(errors) <= {contract.FEATURE_STORE_UNAVAILABLE, contract.SERVER_OVERLOADED}
-    assert max(a.seconds for a in answers) < STALL_BOUND_S, sorted(a.seconds for a in answers)[-5:]
+    assert max(a.seconds for a in answers) < STALL_BOUND_S[name], sorted(
+        a.seconds for a in answers
+    )[-5:]
