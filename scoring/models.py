@@ -69,20 +69,9 @@ class ProcessLock:
     def __init__(self, path: Path) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
-    def acquire(self, timeout_s: float | None) -> bool:
-        """Take the lock, waiting at most timeout_s (None: as long as it takes)."""
-        if timeout_s is None:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            return True
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(0.001)
+    def acquire(self) -> None:
+        """Wait for the lock, as a call waits for a busy accelerator (no polling)."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -131,10 +120,8 @@ class SleepingModel:
         # acquire(timeout=-1) waits as long as it takes
         if not self._thread_lock.acquire(timeout=-1 if timeout_s is None else max(timeout_s, 0)):
             raise TimeoutError(f"{self.name}: model busy for {timeout_s} s")
-        left_s = None if timeout_s is None else timeout_s - (time.monotonic() - started)
-        if self._shared is not None and not self._shared.acquire(left_s):
-            self._thread_lock.release()
-            raise TimeoutError(f"{self.name}: shared model busy for {timeout_s} s")
+        if self._shared is not None:
+            self._shared.acquire()  # the budget below counts this wait too
         try:
             duration = self._duration_s(len(batch))
             if timeout_s is not None:

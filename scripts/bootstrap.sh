@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh Debian/Ubuntu machine: a Python 3.11
-# virtualenv in .venv with the project, redis-server, nginx, and (as root) podman,
+# virtualenv in .venv with the project, redis-server, nginx, chromium, and (as root) podman,
 # buildah, runc and debootstrap for the container tests. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,8 @@ if ! "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/nu
 fi
 command -v redis-server >/dev/null || apt_install redis-server
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
+# the report test opens report.html in a headless browser
+command -v chromium >/dev/null || apt_install chromium
 # the container tests: podman and its parts from Debian's archive (as root only:
 # elsewhere those tests are skipped, with the reason)
 if [ "$(id -u)" = 0 ] && ! { command -v podman && command -v buildah && command -v runc \

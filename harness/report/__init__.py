@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.report import headline, html, markdown, targets
+from harness.report.load_plots import LOAD_PLOTS
 from harness.report.plots import PLOTS, Plot
 from harness.report.run import Run
 from harness.report.sweep_plots import SWEEP_PLOTS
@@ -17,7 +18,7 @@ __all__ = ["check_targets", "render_markdown", "write"]
 
 
 def _shown(run: Run) -> list[Plot]:
-    return [plot for plot in (*PLOTS, *SWEEP_PLOTS) if plot.shown(run)]
+    return [plot for plot in (*PLOTS, *SWEEP_PLOTS, *LOAD_PLOTS) if plot.shown(run)]
 
 
 def shown_plots(summary: Summary) -> list[str]:

@@ -136,6 +136,8 @@ def _ladder(run: Run, plots: list[str]) -> list[str]:
     lines += ["## Where the delta comes from", "", *explain(run), ""]
     if "breakdown.png" in plots:
         lines += [BREAKDOWN_TEXT, "", "![breakdown](breakdown.png)", ""]
+    if "memory.png" in plots:
+        lines += ["![memory](memory.png)", ""]
     return lines
 
 

@@ -40,14 +40,7 @@ def capacity_section(run: Run, plots: list[str]) -> list[str]:
         ),
     ]
     lines += [f"![{p[:-4]}]({p})\n" for p in ("latency_vs_load.png", "goodput.png") if p in plots]
-    if "percentiles.png" in plots:
-        rate = capacity.common_rate(run)
-        lines += [
-            f"Latency by percentile at {rate:.1f} rps, a rate every swept rung carried:",
-            "",
-            "![percentiles](percentiles.png)",
-            "",
-        ]
+    lines += _load_plots(run, plots)
     for name, steps in run.swept.items():
         lines += [
             f"### {name}: the sweep",
@@ -55,6 +48,32 @@ def capacity_section(run: Run, plots: list[str]) -> list[str]:
             *table(capacity.POINT_HEADER, capacity.point_rows(steps)),
         ]
     return lines + _prediction(run, plots)
+
+
+def _load_plots(run: Run, plots: list[str]) -> list[str]:
+    """The spectra, the breakdown at one common rate, and CPU against load."""
+    lines: list[str] = []
+    if "spectra.png" in plots:
+        lines += [
+            "Latency by percentile at a low rate, a middle one and each rung's capacity "
+            "(a percentile is drawn only where the point has the answers to tell it from "
+            "the maximum):",
+            "",
+            "![spectra](spectra.png)",
+            "",
+        ]
+    if "breakdown_at_rate.png" in plots:
+        rate = capacity.common_rate(run)
+        lines += [
+            f"Where a request's time goes at {rate:g} requests/s, a rate every swept rung "
+            "carried within the SLO, and what a request costs the server's CPU as load grows:",
+            "",
+            "![breakdown_at_rate](breakdown_at_rate.png)",
+            "",
+        ]
+    if "cpu_vs_load.png" in plots:
+        lines += ["![cpu_vs_load](cpu_vs_load.png)", ""]
+    return lines
 
 
 def _prediction(run: Run, plots: list[str]) -> list[str]:

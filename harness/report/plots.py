@@ -11,6 +11,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.ticker import ScalarFormatter
 
 from harness.report.explain import breakdown, ladder_steps
 from harness.report.run import Run
@@ -45,21 +47,30 @@ def save(fig: Any, path: Path) -> None:
 
 
 def ramp(run: Run, path: Path) -> None:
-    """Throughput, latency and errors against users, every ramped rung."""
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for name, steps in _ramps(run).items():
+    """Throughput, latency and (when there were any) errors against users, every ramped rung."""
+    ramps = _ramps(run)
+    errors = any(s["error_rate"] for steps in ramps.values() for s in steps)
+    fig, axes = plt.subplots(1, 3 if errors else 2, figsize=(15 if errors else 11, 4.2))
+    titles = ["throughput (requests/s)", "latency (ms, log scale)", "errors (% of requests)"]
+    for name, steps in ramps.items():
         users, shade = [s["users"] for s in steps], color(run, name)
         axes[0].plot(users, [s["rps"] for s in steps], "o-", color=shade, label=name)
         for q, style in QUANTILES:
             axes[1].plot(users, [s[q] for s in steps], style, color=shade, label=f"{name} {q[:-3]}")
-        axes[2].plot(users, [100 * s["error_rate"] for s in steps], "o-", color=shade, label=name)
-    for ax, title in zip(axes, ("throughput (rps)", "latency (ms)", "errors (%)"), strict=True):
+        if errors:
+            axes[2].plot(users, [100 * s["error_rate"] for s in steps], "o-", color=shade)
+    for ax, title in zip(axes, titles, strict=False):
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.set_xlabel("concurrent users (closed loop)")
         ax.set_title(title)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=6)
     axes[1].set_yscale("log")
+    if errors:
+        axes[2].set_ylim(bottom=0)
+    fig.suptitle("The closed-loop ramp: each rung from 2 users to its breaking point")
     save(fig, path)
 
 
@@ -96,25 +107,46 @@ def batch_size(run: Run, path: Path) -> None:
             label=name,
         )
     ax.set_xscale("log")
-    ax.set_xlabel("concurrent users")
-    ax.set_ylabel("mean batch size")
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.set_xlabel("concurrent users (closed loop)")
+    ax.set_ylabel("mean requests per batch")
+    ax.set_title("Batch size against load, the batching rungs")
     ax.grid(alpha=0.3)
     ax.legend()
     save(fig, path)
 
 
+def hbars(ax: Axes, names: list[str], values: list[float], colors: list[str], unit: str) -> None:
+    """One labelled horizontal bar per rung, its value at its end."""
+    ax.barh(names, values, color=colors)
+    for y, value in enumerate(values):
+        ax.text(
+            value,
+            y,
+            f" {value:.0f} {unit}" if value >= 10 else f" {value:.2f} {unit}",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_xlim(0, max(values, default=1) * 1.25)
+    ax.grid(axis="x", alpha=0.3)
+
+
 def ladder(run: Run, path: Path) -> None:
     """Throughput and server CPU-ms per request of every rung at the ladder's users."""
     steps = ladder_steps(run)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     names = list(steps)
     colors = [color(run, n) for n in names]
-    axes[0].bar(names, [steps[n]["rps"] for n in names], color=colors)
-    axes[0].set_title(f"throughput at {run.users} users (rps)")
-    axes[1].bar(names, [steps[n]["server_cpu_ms_per_request"] for n in names], color=colors)
-    axes[1].set_title("server CPU-ms per request")
-    for ax in axes:
-        ax.tick_params(axis="x", labelrotation=20)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(names) + 1.6), sharey=True)
+    hbars(axes[0], names, [steps[n]["rps"] for n in names], colors, "rps")
+    axes[0].set_title(f"throughput at {run.users} closed-loop users (requests/s)")
+    cpu = [steps[n]["server_cpu_ms_per_request"] for n in names]
+    hbars(axes[1], names, cpu, colors, "ms")
+    axes[1].set_title("server CPU per request (CPU-ms)")
+    axes[0].invert_yaxis()  # the ladder's order, top to bottom (the axes share y)
+    shipped = run.named("shipped")
+    for label in axes[0].get_yticklabels():
+        if label.get_text() == shipped:
+            label.set_fontweight("bold")  # the shipped service, findable at a glance
     save(fig, path)
 
 

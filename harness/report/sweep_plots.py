@@ -15,9 +15,6 @@ from harness.report.plots import Plot, color, save
 from harness.report.run import Run
 from loadgen.steplog import OpenLoop
 
-# HdrHistogram-style x axis: 1 / (1 - percentile), labelled by percentile
-PERCENTILE_TICKS = (50.0, 90.0, 99.0, 99.9)
-
 
 def _plain_log_axes(ax: Axes, rates: list[float]) -> None:
     """Log scales labelled with plain numbers: the swept rates on x, round ms on y."""
@@ -90,42 +87,16 @@ def goodput(run: Run, path: Path) -> None:
             color=color(run, name),
             label=name,
         )
-    ax.plot([1, top], [1, top], color="grey", linestyle=":", label="every request in time")
+    first = min(
+        (s["open_loop"]["offered_rps"] for steps in run.swept.values() for s in steps), default=1.0
+    )
+    ax.plot([first, top], [first, top], color="grey", linestyle=":", label="every request in time")
     ax.set(
         xscale="log",
         yscale="log",
         xlabel="offered rate (requests/s, Poisson)",
         ylabel=f"goodput: 200s within {run.slo_ms:.0f} ms (per s)",
         title="goodput against offered load",
-    )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    save(fig, path)
-
-
-def percentiles(run: Run, path: Path) -> None:
-    """Latency by percentile at one rate every swept rung carried, HdrHistogram style."""
-    rate = capacity.common_rate(run)
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for name, steps in run.swept.items():
-        step = next(s for s in steps if s["open_loop"]["offered_rps"] == rate)
-        quantiles = {float(q): ms for q, ms in step["open_loop"]["quantiles_ms"].items()}
-        points = [(1 / (1 - q / 100), ms) for q, ms in sorted(quantiles.items()) if q < 100]
-        label = f"{name} ({step['requests']} answers)"
-        ax.plot(
-            [x for x, _ in points],
-            [y for _, y in points],
-            "o-",
-            color=color(run, name),
-            label=label,
-        )
-    ax.set_xscale("log")
-    ax.set_xticks([1 / (1 - q / 100) for q in PERCENTILE_TICKS])
-    ax.set_xticklabels([f"{q:g}%" for q in PERCENTILE_TICKS])
-    ax.set(
-        xlabel="percentile",
-        ylabel="latency from the scheduled send (ms)",
-        title=f"latency by percentile at {rate:.1f} requests/s",
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
@@ -171,7 +142,6 @@ def prediction(run: Run, path: Path) -> None:
 SWEEP_PLOTS = (
     Plot("latency_vs_load.png", lambda s: bool(s.swept), latency_vs_load),
     Plot("goodput.png", lambda s: bool(s.swept), goodput),
-    Plot("percentiles.png", lambda s: capacity.common_rate(s) is not None, percentiles),
     Plot(
         "prediction.png",
         lambda s: any(capacity.predictions(s, n) for n in s.swept),

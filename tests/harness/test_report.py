@@ -290,9 +290,17 @@ def test_capacity_under_the_slo_is_judged_and_reported(tmp_path: Path) -> None:
     assert "<table>" in (tmp_path / "report.html").read_text()
     assert "## Capacity under the SLO: p99 <= 250 ms, open loop" in markdown
     assert "| **async-runners** | 160 | 5.71x | 90 / 180 |" in markdown
-    assert "Latency by percentile at 20.0 rps" in markdown  # the highest rate all three met
+    # the highest rate all three met
+    assert "Where a request's time goes at 20 requests/s, a rate every swept rung" in markdown
     assert "| **async-edge** | >= 20 (the generator fell behind at 40) | >= 0.71x |" in markdown
     assert "### Predicted against measured" in markdown
-    for plot in ("latency_vs_load", "goodput", "percentiles", "prediction"):
+    for plot in (
+        "latency_vs_load",
+        "goodput",
+        "spectra",
+        "breakdown_at_rate",
+        "cpu_vs_load",
+        "prediction",
+    ):
         assert (tmp_path / f"{plot}.png").stat().st_size > 0
         assert f"![{plot}]({plot}.png)" in markdown
