@@ -33,8 +33,10 @@ def _conditions(run: Run) -> str:
     base = run.named("baseline")
     copies = run.rungs[base]["workers"] if base else "?"
     low, high = config.get("model_sleep_min_ms"), config.get("model_sleep_max_ms")
+    spread = f"{low:g}-{high:g}" if low is not None and high is not None else ""
+    spread = f"{low:g}" if low is not None and low == high else spread
     cost = (
-        f"each model sleeps {low:g}-{high:g} ms per call or batch, plus "
+        f"each model sleeps {spread} ms per call or batch, plus "
         f"{config.get('model_item_cost_ms', 0.0):g} ms per item; "
         if low is not None and high is not None
         else ""
