@@ -129,10 +129,10 @@ def memory(run: Run, path: Path) -> None:
     """Resident memory of each rung's server processes at the ladder's load."""
     steps = {n: s for n, s in ladder_steps(run).items() if _tree_mb(s)}
     names = list(steps)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.6))
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 1.6))
     hbars(ax, names, [_tree_mb(steps[n]) for n in names], [color(run, n) for n in names], "MiB")
     ax.invert_yaxis()  # the ladder's order, top to bottom
-    ax.set_title(f"Server memory at {run.users} closed-loop users (resident MiB, every process)")
+    ax.set_title(f"Server memory at {run.users} users (resident MiB, all processes)")
     save(fig, path)
 
 

@@ -76,27 +76,38 @@ def latency_vs_load(run: Run, path: Path) -> None:
 def goodput(run: Run, path: Path) -> None:
     """Answers that were right and within the SLO, per second, against offered rate."""
     fig, ax = plt.subplots(figsize=(9, 5))
-    top = 1.0
+    rates = sorted({s["open_loop"]["offered_rps"] for st in run.swept.values() for s in st})
     for name, steps in run.swept.items():
-        rates = [s["open_loop"]["offered_rps"] for s in steps]
-        top = max(top, *rates)
+        c = color(run, name)
+        for valid, style in ((True, "o-"), (False, "o")):  # invalid: hollow, not joined
+            chosen = [s["open_loop"] for s in steps if s["open_loop"]["valid"] == valid]
+            ax.plot(
+                [o["offered_rps"] for o in chosen],
+                [o["goodput_rps"] for o in chosen],
+                style,
+                color=c,
+                mfc=c if valid else "none",
+                label=name if valid else None,
+            )
+    if rates:
         ax.plot(
-            rates,
-            [s["open_loop"]["goodput_rps"] for s in steps],
-            "o-",
-            color=color(run, name),
-            label=name,
+            [rates[0], rates[-1]],
+            [rates[0], rates[-1]],
+            ":",
+            color="grey",
+            label="every request in time",
         )
-    first = min(
-        (s["open_loop"]["offered_rps"] for steps in run.swept.values() for s in steps), default=1.0
-    )
-    ax.plot([first, top], [first, top], color="grey", linestyle=":", label="every request in time")
+    for axis, scale in ((ax.xaxis, ax.set_xscale), (ax.yaxis, ax.set_yscale)):
+        scale("log")
+        axis.set_ticks(rates)
+        axis.set_major_formatter(ScalarFormatter())
+        axis.set_minor_formatter(NullFormatter())
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+    ax.tick_params(axis="y", labelsize=7)
     ax.set(
-        xscale="log",
-        yscale="log",
-        xlabel="offered rate (requests/s, Poisson)",
+        xlabel="offered rate (requests/s, Poisson arrivals)",
         ylabel=f"goodput: 200s within {run.slo_ms:.0f} ms (per s)",
-        title="goodput against offered load",
+        title="Goodput against offered load (hollow: the generator fell behind)",
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
