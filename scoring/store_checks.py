@@ -51,31 +51,36 @@ def _wrong_password(exc: redis.AuthenticationError, url: str) -> StoreMisconfigu
     )
 
 
+def _problem_of(exc: redis.RedisError, url: str) -> str:
+    """What a failed read of the store means: an outage (the reason), or StoreMisconfigured."""
+    if isinstance(exc, redis.AuthenticationError):
+        raise _wrong_password(exc, url) from None
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+        return contract.FEATURE_STORE_UNAVAILABLE
+    if isinstance(exc, redis.ResponseError):
+        raise _refused(exc, url) from None
+    raise exc
+
+
 def store_problem(client: redis.Redis, config: Settings) -> str | None:
     """Why the store cannot answer yet (unreachable, unseeded), or None.
 
     Raises StoreMisconfigured when it never will with these settings.
     """
     try:
-        return _check_seeding(client.hgetall(vectors.META_KEY), config.feature_dim)  # type: ignore[arg-type]
-    except redis.AuthenticationError as exc:
-        raise _wrong_password(exc, config.redis_url) from None
-    except (redis.ConnectionError, redis.TimeoutError):
-        return contract.FEATURE_STORE_UNAVAILABLE
-    except redis.ResponseError as exc:
-        raise _refused(exc, config.redis_url) from None
+        meta = client.hgetall(vectors.META_KEY)
+    except redis.RedisError as exc:
+        return _problem_of(exc, config.redis_url)
+    return _check_seeding(meta, config.feature_dim)  # type: ignore[arg-type]
 
 
 async def store_problem_async(client: aredis.Redis, config: Settings) -> str | None:
     """Why the store cannot answer yet, or None; StoreMisconfigured as store_problem."""
     try:
-        return _check_seeding(await client.hgetall(vectors.META_KEY), config.feature_dim)  # type: ignore[arg-type]
-    except redis.AuthenticationError as exc:
-        raise _wrong_password(exc, config.redis_url) from None
-    except (redis.ConnectionError, redis.TimeoutError):
-        return contract.FEATURE_STORE_UNAVAILABLE
-    except redis.ResponseError as exc:
-        raise _refused(exc, config.redis_url) from None
+        meta = await client.hgetall(vectors.META_KEY)
+    except redis.RedisError as exc:
+        return _problem_of(exc, config.redis_url)
+    return _check_seeding(meta, config.feature_dim)  # type: ignore[arg-type]
 
 
 def not_ready_reason(client: redis.Redis, config: Settings) -> str | None:
