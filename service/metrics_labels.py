@@ -57,7 +57,11 @@ class _OriginalPath:
 
 
 def label_by_route(found_sha256: str | None = None) -> None:
-    """Label BentoML's request metrics by route, if its middleware is the code checked."""
+    """Label BentoML's request metrics by route, if its middleware is the code checked.
+
+    Call it in the worker, once BentoML has set the service's routes (the service's
+    __init__ is such a place): the routes are read then.
+    """
     found = found_sha256 or source_sha256(instruments)
     if found != CHECKED_INSTRUMENTS_SHA256:
         raise InstrumentsChanged(
@@ -68,11 +72,13 @@ def label_by_route(found_sha256: str | None = None) -> None:
     if getattr(middleware.__call__, "labels_by_route", False):
         return
     call: Callable[..., Awaitable[None]] = middleware.__call__
+    # the worker's routes, set by BentoML before it builds the service: read once, not
+    # on every request
+    routes = frozenset(server_context.service_routes)
 
     async def call_by_route(self: Any, scope: Scope, receive: Any, send: Any) -> None:
         if not isinstance(self.app, _OriginalPath):
             self.app = _OriginalPath(self.app)
-        routes = frozenset(server_context.service_routes)
         if scope["type"] == "http" and route_label(scope["path"], routes) == UNMATCHED:
             scope = {**scope, "path": UNMATCHED, _ORIGINAL_PATH: scope["path"]}
         await call(self, scope, receive, send)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 import uuid
@@ -228,3 +229,10 @@ def test_a_random_path_flood_leaves_the_metrics_and_memory_flat(target: Managed)
     assert _tree_rss_mb(target.pid) - rss < 20
     if target.name.startswith(("bento", "sync")):  # the bare app counts only /predict
         assert 'endpoint="unmatched"' in text
+    if target.name.startswith("bento"):  # a route keeps its own label
+        answer = session.post(target.url + "/predict", json={"entity_id": "e0000001"}, timeout=10)
+        assert answer.status_code == 200
+        text = session.get(target.url + "/metrics", timeout=10).text
+        assert re.search(
+            r'request_total\{endpoint="/predict",http_response_code="200"[^}]*\} [1-9]', text
+        )
