@@ -16,13 +16,13 @@ PREDICTED_UP_TO = 0.8  # of the measured capacity
 
 def capacity(run: Run, name: str) -> float | None:
     """The highest offered rate at which the rung met the SLO, or None."""
-    sweep = run.rungs[name]["experiments"].get("sweep")
+    sweep = run.experiment(name, "sweep")
     return sweep.get("capacity_rps") if sweep else None
 
 
 def generator_limit(run: Run, name: str) -> float | None:
     """The rate at which the generator fell behind twice, ending the sweep: capacity is at least."""
-    sweep = run.rungs[name]["experiments"].get("sweep")
+    sweep = run.experiment(name, "sweep")
     return sweep.get("generator_limit_rps") if sweep else None
 
 
@@ -51,7 +51,7 @@ def model_of(run: Run, name: str) -> queueing.Model | None:
     if rung["kind"] != "sync" and not rung.get("batching"):
         return None
     steps = run.swept.get(name, [])
-    return queueing.fit(rung["kind"], rung["workers"], steps, run.environment["cores"])
+    return queueing.fit(rung["kind"], rung["workers"], steps, run.cores)
 
 
 def predictions(run: Run, name: str) -> list[Prediction]:
@@ -116,8 +116,8 @@ def headline_rows(run: Run) -> list[list[str]]:
     for name, steps in run.swept.items():
         cap = capacity(run, name)
         at = _at(steps, cap)
-        ladder = run.rungs[name]["experiments"].get("ladder")
-        closed = ladder["steps"][0]["rps"] if ladder and ladder["steps"] else None
+        ladder = run.step(name, "ladder")
+        closed = ladder["rps"] if ladder else None
         valid = sum(s["open_loop"]["valid"] for s in steps)
         at_least = ">= " if generator_limit(run, name) else ""
         rows.append(

@@ -98,7 +98,7 @@ def _framework_cost(run: Run, ladder: dict[str, Step]) -> list[str]:
 
 
 def _little_gaps(run: Run) -> list[str]:
-    lines, cores = [], run.environment["cores"]
+    lines, cores = [], run.cores
     for name, rung in run.rungs.items():
         for exp_name, exp in rung["experiments"].items():
             for s in exp["steps"]:
@@ -113,7 +113,7 @@ def _little_gaps(run: Run) -> list[str]:
 
 
 def _cpu_bound(run: Run, ladder: dict[str, Step]) -> list[str]:
-    cores = run.environment["cores"]
+    cores = run.cores
     best = max(ladder.values(), key=lambda s: s["rps"], default=None)
     if not best or best["server_cpu_cores"] + best["loadgen_cpu_cores"] <= 0.8 * cores:
         return []

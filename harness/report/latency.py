@@ -20,7 +20,7 @@ SAME_RATE = 0.02  # sweep points within 2% of each other count as one offered ra
 
 def few_steps(run: Run, name: str) -> dict[int, Step]:
     """A rung's few-callers steps, by closed-loop users."""
-    experiment = run.rungs[name]["experiments"].get("few")
+    experiment = run.experiment(name, "few")
     return {s["users"]: s for s in experiment["steps"]} if experiment else {}
 
 

@@ -7,11 +7,10 @@ import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from harness.report import capacity
 from harness.report.explain import breakdown, ladder_steps
-from harness.report.plots import Plot, color, hbars, save
+from harness.report.plots import MS_TICKS, Plot, color, hbars, plain_log, save
 from harness.report.run import Run
 from loadgen.steplog import Step
 from scoring.timing import PARTS
@@ -31,9 +30,7 @@ def cpu_vs_load(run: Run, path: Path) -> None:
             color=color(run, name),
             label=name,
         )
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(ScalarFormatter())
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    plain_log(ax, "x")
     ax.set_ylim(bottom=0)
     ax.set(
         xlabel="offered rate (requests/s, Poisson arrivals)",
@@ -105,12 +102,9 @@ def spectra(run: Run, path: Path) -> None:
             )
     for ax, title in zip(axes, titles, strict=True):
         ax.set_xscale("log")
-        ax.set_yscale("log")
         ax.set_xticks([1 / (1 - q / 100) for q in PERCENTILE_TICKS])
         ax.set_xticklabels([f"{q:g}%" for q in PERCENTILE_TICKS])
-        ax.set_yticks([50, 100, 200, 500, 1000])
-        ax.yaxis.set_major_formatter(ScalarFormatter())
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        plain_log(ax, "y", MS_TICKS)
         ax.axhline(run.slo_ms, color="black", linestyle=":")
         ax.set(xlabel="percentile (shown only where the answers suffice)", title=title)
         ax.grid(alpha=0.3)

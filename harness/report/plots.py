@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from harness.report.explain import breakdown, ladder_steps
 from harness.report.run import Run
@@ -21,11 +21,22 @@ from loadgen.steplog import Step
 from scoring.timing import PARTS
 
 DPI = 90
+MS_TICKS = (50, 100, 200, 500, 1000)  # latency axes on a log scale, in ms
 QUANTILES: tuple[tuple[Literal["p50_ms", "p95_ms", "p99_ms"], str], ...] = (
     ("p50_ms", "o-"),
     ("p95_ms", "s--"),
     ("p99_ms", "^:"),
 )
+
+
+def plain_log(ax: Axes, which: Literal["x", "y"], ticks: Sequence[float] | None = None) -> None:
+    """A log scale labelled with plain numbers (at ticks, when given), minor ticks unlabelled."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    if ticks is not None:
+        axis.set_ticks(list(ticks))
+    axis.set_major_formatter(ScalarFormatter())
+    axis.set_minor_formatter(NullFormatter())
 
 
 def color(run: Run, name: str) -> str:

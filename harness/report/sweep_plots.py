@@ -8,23 +8,17 @@ from typing import Literal
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from harness.report import capacity
-from harness.report.plots import Plot, color, save
+from harness.report.plots import MS_TICKS, Plot, color, plain_log, save
 from harness.report.run import Run
 from loadgen.steplog import OpenLoop
 
 
 def _plain_log_axes(ax: Axes, rates: list[float]) -> None:
     """Log scales labelled with plain numbers: the swept rates on x, round ms on y."""
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xticks(sorted(set(rates)))
-    ax.set_yticks([50, 100, 200, 500, 1000])
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_formatter(ScalarFormatter())
-        axis.set_minor_formatter(NullFormatter())
+    plain_log(ax, "x", sorted(set(rates)))
+    plain_log(ax, "y", MS_TICKS)
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
 
 
@@ -97,11 +91,8 @@ def goodput(run: Run, path: Path) -> None:
             color="grey",
             label="every request in time",
         )
-    for axis, scale in ((ax.xaxis, ax.set_xscale), (ax.yaxis, ax.set_yscale)):
-        scale("log")
-        axis.set_ticks(rates)
-        axis.set_major_formatter(ScalarFormatter())
-        axis.set_minor_formatter(NullFormatter())
+    plain_log(ax, "x", rates)
+    plain_log(ax, "y", rates)
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
     ax.tick_params(axis="y", labelsize=7)
     ax.set(
