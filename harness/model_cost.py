@@ -36,13 +36,13 @@ class ModelCost:
 
 def parse(text: str) -> ModelCost:
     """Read BASE_MS,PER_ITEM_MS (argparse type): two numbers, not negative."""
-    parts = text.split(",")
+    refused = argparse.ArgumentTypeError(
+        f"{text!r}: give BASE_MS,PER_ITEM_MS, two numbers not below 0 (for example 45,0.5)"
+    )
     try:
-        base, per_item = (float(p) for p in parts) if len(parts) == 2 else (None, None)
-    except ValueError:
-        base = per_item = None
-    if base is None or per_item is None or base < 0 or per_item < 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: give BASE_MS,PER_ITEM_MS, two numbers not below 0 (for example 45,0.5)"
-        )
+        base, per_item = (float(part) for part in text.split(","))
+    except ValueError:  # not a number, or not two of them
+        raise refused from None
+    if base < 0 or per_item < 0:
+        raise refused
     return ModelCost(base, per_item)
