@@ -9,6 +9,7 @@ of the default 40-50 ms whatever the batch. Measure your model's batch curve
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass
 
 from scoring.settings import Settings, as_environment
@@ -35,14 +36,15 @@ class ModelCost:
 
 
 def parse(text: str) -> ModelCost:
-    """Read BASE_MS,PER_ITEM_MS (argparse type): two numbers, not negative."""
+    """Read BASE_MS,PER_ITEM_MS (argparse type): two finite numbers, not negative."""
     refused = argparse.ArgumentTypeError(
-        f"{text!r}: give BASE_MS,PER_ITEM_MS, two numbers not below 0 (for example 45,0.5)"
+        f"{text!r}: give BASE_MS,PER_ITEM_MS, two finite numbers not below 0 (for example 45,0.5)"
     )
     try:
         base, per_item = (float(part) for part in text.split(","))
     except ValueError:  # not a number, or not two of them
         raise refused from None
-    if base < 0 or per_item < 0:
+    # nan passed this and crashed the run in its settings check; inf would sleep forever
+    if not all(math.isfinite(v) and v >= 0 for v in (base, per_item)):
         raise refused
     return ModelCost(base, per_item)

@@ -42,14 +42,16 @@ def test_a_dead_redis_url_is_one_line_that_names_it_without_its_password(
     assert not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize("given", ["45", "45,0.5,1", "a,b", "-1,0.5", "45,-0.5", ""])
+@pytest.mark.parametrize(
+    "given", ["45", "45,0.5,1", "a,b", "-1,0.5", "45,-0.5", "", "nan,0.5", "45,inf"]
+)
 def test_a_model_cost_that_is_not_a_line_is_refused_with_an_example(
     given: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as stopped:
         main([f"--model-cost={given}", "--results", str(tmp_path / "results")])
     assert stopped.value.code == 2
-    assert "give BASE_MS,PER_ITEM_MS, two numbers not below 0 (for example 45,0.5)" in (
+    assert "give BASE_MS,PER_ITEM_MS, two finite numbers not below 0 (for example 45,0.5)" in (
         capsys.readouterr().err
     )
     assert not (tmp_path / "results").exists()
