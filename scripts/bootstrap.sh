@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh Debian/Ubuntu machine: a Python 3.11
-# virtualenv in .venv with the project, redis-server, nginx, chromium, and (as root) podman,
+# virtualenv in .venv with the project, redis-server, nginx, chromium, Prometheus (unpacked
+# into .tools), and (as root) podman,
 # buildah, runc and debootstrap for the container tests. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,15 @@ if [ "$(id -u)" = 0 ] && ! { command -v podman && command -v buildah && command 
     && [ -f /usr/share/keyrings/debian-archive-keyring.gpg ]; } >/dev/null; then
   # the keyring: debootstrap checks Debian's archive with it (Ubuntu lacks it)
   apt_install podman buildah runc debootstrap debian-archive-keyring
+fi
+# the dashboard test runs Prometheus and promtool from Debian's package, unpacked into
+# .tools/prometheus rather than installed, so no Prometheus daemon is left running
+if [ ! -x .tools/prometheus/usr/bin/prometheus ]; then
+  debs=$(mktemp -d) && chmod 755 "$debs"
+  (cd "$debs" && { apt-get download prometheus >/dev/null 2>&1 \
+    || { apt_install --download-only prometheus >/dev/null && apt-get download prometheus; }; })
+  mkdir -p .tools/prometheus && dpkg-deb -x "$debs"/prometheus_*.deb .tools/prometheus
+  rm -rf "$debs"
 fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv 2>/dev/null || { apt_install python3.11-venv && "$PYTHON" -m venv .venv; }

@@ -10,17 +10,27 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
 )
+
+from scoring.metrics import DURATION_BUCKETS
 
 REQUESTS = Counter("http_requests_total", "Requests answered.", ["endpoint", "http_response_code"])
 LATENCY = Histogram(
     "http_request_duration_seconds",
     "Time from request start to response.",
     ["endpoint"],
-    buckets=(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10),
+    buckets=DURATION_BUCKETS,
+)
+# the same signal as BentoML's bentoml_service_request_in_progress: summed over live workers
+IN_PROGRESS = Gauge(
+    "http_requests_in_progress",
+    "Requests being answered.",
+    ["endpoint"],
+    multiprocess_mode="livesum",
 )
 
 QUEUE_WAIT = Histogram(
@@ -36,14 +46,21 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def start_timer() -> None:
         g.started = time.perf_counter()
+        if request.path != "/metrics":
+            g.endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+            IN_PROGRESS.labels(g.endpoint).inc()
+
+    @app.teardown_request
+    def finished(_error: BaseException | None) -> None:
+        if "endpoint" in g:
+            IN_PROGRESS.labels(g.endpoint).dec()
 
     @app.after_request
     def observe(response: Response) -> Response:
-        if request.path != "/metrics" and "started" in g:
+        if "endpoint" in g:
             # the route, never the raw path: random 404 paths must not grow /metrics
-            endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-            REQUESTS.labels(endpoint, response.status_code).inc()
-            LATENCY.labels(endpoint).observe(time.perf_counter() - g.started)
+            REQUESTS.labels(g.endpoint, response.status_code).inc()
+            LATENCY.labels(g.endpoint).observe(time.perf_counter() - g.started)
         return response
 
     @app.get("/metrics")
