@@ -65,8 +65,8 @@ OPTIONS: list[tuple[str, type, str, object, str]] = [
     ("--slo-p95-ms", float, "LOAD_SLO_P95_MS", 1000.0,
      "a ramp step over this p95 is the breaking point"),
     ("--step-log", str, "LOAD_STEP_LOG", "", "write every measured step to this JSON file"),
-    ("--server-pid", int, "LOAD_SERVER_PID", 0,
-     "server's root PID, for CPU-ms per request and memory"),
+    ("--server-pid", str, "LOAD_SERVER_PID", "",
+     "server's root PID (or PIDs, comma-separated), for CPU-ms per request and memory"),
 ]  # fmt: skip
 
 

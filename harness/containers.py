@@ -11,15 +11,20 @@ import os
 import resource
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.processes import ROOT, Managed, free_port, http_ready, spawn, wait_ready
+from service.runtime import KEEP_ALIVE_S
 
 CONF = ROOT / ".containers" / "containers.conf"
 # what deploy/k8s gives each target's pod
 CPUS = 2
 MEMORY = "2g"
+# what deploy/k8s/per-service gives its entry pods and each model pod
+ENTRY_CPUS, ENTRY_MEMORY = 2.0, "1g"
+MODEL_CPUS, MODEL_MEMORY = 0.5, "512m"
+MODEL_SERVICES = ("ModelA", "ModelB")
 PACKAGES = ("podman", "buildah", "runc", "debootstrap")
 
 
@@ -104,16 +109,41 @@ class Container(Managed):
             podman("rm", "--force", "--time=2", self.container, check=False)
 
 
-def start(
-    name: str, image: str, kind: str, redis_url: str, log_dir: Path, env: dict[str, str]
-) -> Container:
-    """Serve a target from its image on a free port, with the manifests' CPU and memory limits."""
-    port = free_port()
+@dataclass
+class PerService(Container):
+    """The entry in its container and the model services it calls, each in its own."""
+
+    models: list[Container] = field(default_factory=list)
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.pid, *(model.pid for model in self.models)]
+
+    def stop(self, grace_s: float = 30.0) -> int | None:
+        try:
+            return super().stop(grace_s)
+        finally:
+            for model in self.models:
+                model.stop(grace_s)
+
+
+def _settings(env: dict[str, str]) -> dict[str, str]:
     # the project's settings in this environment reach a container as they reach a
     # process target (--model-cost sets them for the whole run)
     inherited = {k: v for k, v in os.environ.items() if k.startswith(("SCORING_", "SYNC_"))}
-    env = {**inherited, **env, "REDIS_URL": redis_url}
-    env |= {"PORT": str(port)} if kind == "bento" else {"SYNC_BIND": f"127.0.0.1:{port}"}
+    return {**inherited, **env}
+
+
+def _serve(
+    name: str,
+    image: str,
+    port: int,
+    limits: tuple[float, str],
+    env: dict[str, str],
+    args: list[str],
+    log_dir: Path,
+) -> Container:
+    """`podman run` a container on the host's network; return it once /readyz answers 200."""
     container = f"{name}-{port}"
     argv = [
         "podman",
@@ -121,12 +151,66 @@ def start(
         "--rm",
         f"--name={container}",
         "--network=host",
-        f"--cpus={CPUS}",
-        f"--memory={MEMORY}",
+        f"--cpus={limits[0]}",
+        f"--memory={limits[1]}",
         *(f"--env={k}={v}" for k, v in env.items()),
         image,
+        *args,
     ]
     url = f"http://127.0.0.1:{port}"
     started = spawn(name, argv, url, log_dir, environment())
     managed = Container(started.name, started.process, url, started.log_path, container=container)
     return wait_ready(managed, lambda: http_ready(url + "/readyz"), 180)
+
+
+def start(
+    name: str, image: str, kind: str, redis_url: str, log_dir: Path, env: dict[str, str]
+) -> Container:
+    """Serve a target from its image on a free port, with the manifests' CPU and memory limits."""
+    port = free_port()
+    env = {**_settings(env), "REDIS_URL": redis_url}
+    env |= {"PORT": str(port)} if kind == "bento" else {"SYNC_BIND": f"127.0.0.1:{port}"}
+    return _serve(name, image, port, (CPUS, MEMORY), env, [], log_dir)
+
+
+def start_per_service(
+    name: str, image: str, redis_url: str, log_dir: Path, env: dict[str, str]
+) -> PerService:
+    """The bento's entry and model services each in its own container, as
+    deploy/k8s/per-service runs them in their own pods: `start-http-server
+    --service-name`, the entry's dependencies pointed at the model containers' URLs."""
+    serve = ["--host", "127.0.0.1", "--timeout-keep-alive", str(KEEP_ALIVE_S)]
+    models: list[Container] = []
+    try:
+        for service in MODEL_SERVICES:
+            port = free_port()
+            args = ["start-http-server", "--service-name", service, "--port", str(port), *serve]
+            limits = (MODEL_CPUS, MODEL_MEMORY)
+            models.append(
+                _serve(f"{name}-{service}", image, port, limits, _settings(env), args, log_dir)
+            )
+        port = free_port()
+        depends = [f"--depends={s}={m.url}" for s, m in zip(MODEL_SERVICES, models, strict=True)]
+        args = [
+            "start-http-server",
+            "--service-name",
+            "Scorer",
+            "--port",
+            str(port),
+            *depends,
+            *serve,
+        ]
+        entry_env = {**_settings(env), "REDIS_URL": redis_url}
+        entry = _serve(name, image, port, (ENTRY_CPUS, ENTRY_MEMORY), entry_env, args, log_dir)
+    except BaseException:
+        for model in models:
+            model.stop()
+        raise
+    return PerService(
+        entry.name,
+        entry.process,
+        entry.url,
+        entry.log_path,
+        container=entry.container,
+        models=models,
+    )

@@ -24,7 +24,8 @@ REDIS = "localhost/scoring-redis:latest"
 SYNC = "localhost/scoring-sync-baseline:latest"
 LOCUST = "localhost/scoring-locust:latest"
 BENTO = "localhost/scoring-service:latest"
-# the sync pod's proxy in deploy/k8s/sync-baseline.yaml; a Debian stand-in where it cannot be pulled
+# the sync pod's proxy in deploy/k8s/base/sync-baseline.yaml; a Debian stand-in where it
+# cannot be pulled
 NGINX = "docker.io/nginxinc/nginx-unprivileged:1.27-alpine"
 SUITE = "bookworm"  # Debian 12: its python3 is 3.11, as pyproject.toml and bentofile.yaml ask
 MIRROR = "http://deb.debian.org/debian"

@@ -49,6 +49,8 @@ class Rung:
     ] = ""
     batching: bool = False  # batches requests: checked cold, and at 1 user after load
     image: str = ""  # served from this container image (--containers), not as processes
+    # from the image: as one pod ("single-pod"), or each service in its own ("per-service")
+    topology: Literal["single-pod", "per-service"] = "single-pod"
     twin: str = ""  # the process rung a container rung repeats
     swept: bool = False  # swept in open loop by the quick profile too (the full one sweeps all)
 
@@ -157,27 +159,52 @@ BY_NAME = {rung.name: rung for rung in RUNGS}
 
 
 def in_containers(rungs: list[Rung]) -> list[Rung]:
-    """The headline rungs again, each served from its image with the manifests' limits."""
+    """The headline rungs again, each served from its image with the manifests' limits; the
+    shipped one also as deploy/k8s/per-service runs it, each service in its own container."""
     image_of = {"sync": images.SYNC, "bento": images.BENTO}
     limits = f"{containers.CPUS} CPUs and {containers.MEMORY} enforced by podman (cgroups)"
-    return [
-        replace(
-            rung,
-            name=f"{rung.name}-container",
-            title=f"{rung.title}, in a container",
-            resources=f"{rung.resources}; from image {image_of[rung.kind]}, {limits}",
-            isolates="running from the image instead of processes on the host",
-            image=image_of[rung.kind],
-            twin=rung.name,
-            role="",
+    repeated = []
+    for rung in (r for r in rungs if r.headline and not r.service):
+        image = image_of[rung.kind]
+        repeated.append(
+            replace(
+                rung,
+                name=f"{rung.name}-container",
+                title=f"{rung.title}, in a container",
+                resources=f"{rung.resources}; from image {image}, {limits}",
+                isolates="running from the image instead of processes on the host",
+                image=image,
+                twin=rung.name,
+                role="",
+            )
         )
-        for rung in rungs
-        if rung.headline and not rung.service
-    ]
+        if rung.role == "shipped":
+            repeated.append(
+                replace(
+                    rung,
+                    name=f"{rung.name}-per-service",
+                    title=f"{rung.title}, each service in its own container",
+                    resources=(
+                        f"{rung.resources}; from image {image}: the entry, ModelA and ModelB "
+                        f"each in its own container (start-http-server --service-name), "
+                        f"{containers.ENTRY_CPUS:g} CPUs and {containers.ENTRY_MEMORY} for the "
+                        f"entry, {containers.MODEL_CPUS:g} CPU and {containers.MODEL_MEMORY} "
+                        "for each model service, enforced by podman (cgroups)"
+                    ),
+                    isolates="the per-service topology: each service in its own container",
+                    image=image,
+                    topology="per-service",
+                    twin=rung.name,
+                    role="",
+                )
+            )
+    return repeated
 
 
 def start_rung(rung: Rung, redis_url: str, log_dir: Path) -> processes.Managed:
     """Serve one rung on a free port with its environment."""
+    if rung.image and rung.topology == "per-service":
+        return containers.start_per_service(rung.name, rung.image, redis_url, log_dir, rung.env)
     if rung.image:
         return containers.start(rung.name, rung.image, rung.kind, redis_url, log_dir, rung.env)
     if rung.kind == "sync":

@@ -48,6 +48,11 @@ class Managed:
     def pid(self) -> int:
         return self.process.pid
 
+    @property
+    def pids(self) -> list[int]:
+        """The roots of the server's process trees, which the probe measures."""
+        return [self.pid]
+
     def stop(self, grace_s: float = 30.0) -> int | None:
         """Send SIGTERM to the group, wait, then SIGKILL what is left; return the exit code."""
         if self.stopped:

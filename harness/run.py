@@ -63,7 +63,7 @@ def locust_argv(
         "-H": server.url,
         "--shape": experiment.shape,
         "--step-log": step_log,
-        "--server-pid": server.pid,
+        "--server-pid": ",".join(str(pid) for pid in server.pids),
         "--entities": args.entities,
         "--warmup-s": profile.warmup_s,
         "--window-s": window_s,

@@ -34,6 +34,7 @@ class RungResult(TypedDict):
     batching: bool
     image: NotRequired[str]  # runs before --containers have neither
     twin: NotRequired[str]
+    topology: NotRequired[str]  # runs before the per-service container rung have none
     experiments: dict[str, ExperimentResult]
 
 

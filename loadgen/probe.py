@@ -6,7 +6,7 @@ import math
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import psutil
@@ -75,30 +75,31 @@ class ProbeSample:
 class ServerProbe:
     """Read the server's CPU time and memory (whole process tree) and its batch histograms."""
 
-    def __init__(self, server_pid: int | None, metrics_url: str | None) -> None:
-        self.server_pid = server_pid
+    def __init__(self, server_pids: Sequence[int], metrics_url: str | None) -> None:
+        # one root for a server on the host; one per container for services in containers
+        self.server_pids = list(server_pids)
         self.metrics_url = metrics_url
         self.own = psutil.Process()
         self._processes: dict[int, tuple[psutil.Process, str]] = {}
 
     def _tree(self) -> list[tuple[psutil.Process, str]]:
         """The server's processes and their labels; a process is looked up once, not per sample."""
-        assert self.server_pid is not None
-        root = psutil.Process(self.server_pid)
         tree = []
-        for proc in [root, *root.children(recursive=True)]:
-            if proc.pid not in self._processes:
-                try:
-                    self._processes[proc.pid] = (proc, process_label(proc, self.server_pid))
-                except psutil.NoSuchProcess:
-                    continue
-            tree.append(self._processes[proc.pid])
+        for root_pid in self.server_pids:
+            root = psutil.Process(root_pid)
+            for proc in [root, *root.children(recursive=True)]:
+                if proc.pid not in self._processes:
+                    try:
+                        self._processes[proc.pid] = (proc, process_label(proc, root_pid))
+                    except psutil.NoSuchProcess:
+                        continue
+                tree.append(self._processes[proc.pid])
         return tree
 
     def sample(self) -> ProbeSample:
         cpu = 0.0
         by_process: dict[str, float] = {}
-        if self.server_pid:
+        if self.server_pids:
             for proc, label in self._tree():
                 try:
                     times = proc.cpu_times()

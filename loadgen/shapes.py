@@ -74,7 +74,8 @@ class ExperimentShape(LoadTestShape):
         self.sweep = Sweep(options.sweep_start, options.sweep_factor, options.bisections)
         self.samples: list[probe.ProbeSample] = []
         host = self.runner.environment.host
-        self.probe = probe.ServerProbe(options.server_pid or None, f"{host}/metrics")
+        pids = [int(pid) for pid in str(options.server_pid or "").split(",") if pid.strip()]
+        self.probe = probe.ServerProbe(pids, f"{host}/metrics")
         self.result = StepLog(shape=options.shape, steps=[], breaking_point=None)
         if options.shape == "sweep":
             self.result["capacity_rps"] = None

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 import yaml
+from cloudcoil.models.keda.v1alpha1 import ScaledObject
 
 from harness.processes import BIN, ROOT
+from scoring.settings import Settings
 
 K8S = ROOT / "deploy" / "k8s"
-MANIFESTS = sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+KUSTOMIZATIONS = sorted(K8S.rglob("kustomization.yaml"))
+# KEDA's ScaledObjects: no Kubernetes schema has them; checked against KEDA's own below
+SCALED_OBJECTS = K8S / "per-service" / "scaledobjects.yaml"
+MANIFESTS = sorted(
+    p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml" and p != SCALED_OBJECTS
+)
+# the committed run whose shipped-target capacity sets the entry's autoscaling threshold
+THRESHOLD_RUN = ROOT / "docs" / "results" / "quick-20261203T135502Z" / "summary.json"
 
 
 def _documents() -> dict[tuple[str, str], dict[str, Any]]:
@@ -40,9 +53,48 @@ def test_manifest_passes_strict_schema_validation(manifest: Path) -> None:
     assert "passed" in done.stdout + done.stderr
 
 
-def test_kustomization_lists_every_manifest() -> None:
-    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    assert sorted(kustomization["resources"]) == [p.name for p in MANIFESTS]
+def _resources(kustomization: Path) -> set[Path]:
+    """The manifest files a kustomization applies, through the bases it names."""
+    found: set[Path] = set()
+    for entry in yaml.safe_load(kustomization.read_text())["resources"]:
+        path = (kustomization.parent / entry).resolve()
+        assert path.exists(), (kustomization, entry)
+        found |= _resources(path / "kustomization.yaml") if path.is_dir() else {path}
+    return found
+
+
+def test_every_manifest_is_applied_by_a_kustomization() -> None:
+    applied = set().union(*(_resources(k) for k in KUSTOMIZATIONS))
+    assert applied == {*MANIFESTS, SCALED_OBJECTS}
+
+
+def test_each_topology_serves_the_bento_once_beside_the_shared_base() -> None:
+    single, per_service = (
+        _resources(K8S / "kustomization.yaml"),
+        _resources(K8S / "per-service" / "kustomization.yaml"),
+    )
+    base = _resources(K8S / "base" / "kustomization.yaml")
+    assert single - base == {K8S / "bento.yaml"}
+    assert {p.name for p in per_service - base} == {
+        "scoring-entry.yaml",
+        "scoring-model-a.yaml",
+        "scoring-model-b.yaml",
+        "scaledobjects.yaml",
+    }
+    # the per-service topology sends the load to the entry: its patch names the variable
+    patch = yaml.safe_load(
+        yaml.safe_load((K8S / "per-service" / "kustomization.yaml").read_text())["patches"][0][
+            "patch"
+        ]
+    )
+    master = _container(_documents()[("Job", "locust-master")])
+    assert patch[0] == {
+        "op": "test",
+        "path": "/spec/template/spec/containers/0/env/0/name",
+        "value": "LOCUST_HOST",
+    }
+    assert master["env"][0]["name"] == "LOCUST_HOST"
+    assert patch[1]["value"] == "http://scoring-entry:3000"
 
 
 def _named(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -137,7 +189,7 @@ def test_redis_asks_every_client_for_the_password_of_one_secret() -> None:
             # Kubernetes expands $(REDIS_PASSWORD) only from a variable defined before
             assert names.index("REDIS_PASSWORD") < names.index("REDIS_URL"), name
             assert _secret_ref(container, "REDIS_PASSWORD") == password, name
-    assert clients == 3  # the two targets and the seed job
+    assert clients == 4  # the two targets, the per-service entry and the seed job
     assert not [d for (kind, _), d in _documents().items() if kind == "Secret"]  # never committed
 
 
@@ -161,3 +213,92 @@ def test_images_named_in_manifests_are_the_ones_the_cluster_page_builds() -> Non
     }
     for image in images - {"redis:7.2-alpine"}:
         assert image.split(":")[0] in readme, image
+
+
+def _unknown_keys(model: Any, data: Any, path: str = "") -> list[str]:
+    """Keys of data that the pydantic model has no field for, at any depth: KEDA's schema
+    would prune them silently, so a misspelt setting would vanish without an error."""
+    annotation = model
+    while typing.get_origin(annotation) in (typing.Union, types.UnionType, list):
+        if typing.get_origin(annotation) is list:
+            return [
+                k
+                for i, item in enumerate(data)
+                for k in _unknown_keys(typing.get_args(annotation)[0], item, f"{path}[{i}]")
+            ]
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if not (isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)):
+        return []  # a scalar or a free map (a trigger's metadata)
+    fields = {f.alias or name: f.annotation for name, f in annotation.model_fields.items()}
+    unknown = []
+    for key, value in data.items():
+        if key not in fields:
+            unknown.append(f"{path}.{key}")
+        else:
+            unknown += _unknown_keys(fields[key], value, f"{path}.{key}")
+    return unknown
+
+
+def _scaled_objects() -> list[dict[str, Any]]:
+    return list(yaml.safe_load_all(SCALED_OBJECTS.read_text()))
+
+
+@pytest.mark.parametrize("document", _scaled_objects(), ids=lambda d: d["metadata"]["name"])
+def test_scaled_objects_pass_kedas_schema_with_no_unknown_key(document: dict[str, Any]) -> None:
+    ScaledObject.model_validate(document)  # KEDA 2.16's ScaledObject CRD schema
+    assert _unknown_keys(ScaledObject, document) == []
+
+
+def test_the_unknown_key_check_finds_a_misspelt_setting() -> None:
+    document = json.loads(json.dumps(_scaled_objects()[0]))
+    document["spec"]["minReplicaCout"] = 2
+    document["spec"]["triggers"][0]["metricTyp"] = "Value"
+    ScaledObject.model_validate(document)  # the schema alone accepts both
+    assert _unknown_keys(ScaledObject, document) == [
+        ".spec.triggers[0].metricTyp",
+        ".spec.minReplicaCout",
+    ]
+
+
+def test_each_deployment_of_the_per_service_topology_scales_on_its_own_metrics() -> None:
+    docs = _documents()
+    for scaled in _scaled_objects():
+        name = scaled["spec"]["scaleTargetRef"]["name"]
+        pod = docs[("Deployment", name)]["spec"]["template"]
+        # Prometheus's job is the pod's app label (deploy/prometheus/kubernetes.yml)
+        assert pod["metadata"]["labels"]["app"] == name
+        assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
+        for trigger in scaled["spec"]["triggers"]:
+            assert trigger["type"] == "prometheus"
+            assert f'job="{name}"' in trigger["metadata"]["query"], name
+
+
+def test_the_entrys_threshold_is_its_measured_load_at_capacity_under_the_slo() -> None:
+    sweep = json.loads(THRESHOLD_RUN.read_text())["rungs"]["async-batched-hop"]["experiments"][
+        "sweep"
+    ]
+    at_capacity = next(
+        s for s in sweep["steps"] if s["open_loop"]["offered_rps"] == sweep["capacity_rps"]
+    )
+    assert at_capacity["open_loop"]["meets_slo"]
+    in_progress = at_capacity["rps"] * at_capacity["mean_ms"] / 1000  # Little's law
+    entry = next(s for s in _scaled_objects() if s["metadata"]["name"] == "scoring-entry")
+    assert entry["spec"]["triggers"][0]["metadata"]["threshold"] == str(round(in_progress))
+    for model in (s for s in _scaled_objects() if s["metadata"]["name"] != "scoring-entry"):
+        threshold = int(model["spec"]["triggers"][0]["metadata"]["threshold"])
+        assert threshold == Settings.model_fields["max_batch_size"].default * 3 // 4
+
+
+def test_the_entry_calls_the_model_services_by_their_service_names() -> None:
+    docs = _documents()
+    args = _container(docs[("Deployment", "scoring-entry")])["args"]
+    depends = dict(args[i + 1].split("=", 1) for i, a in enumerate(args) if a == "--depends")
+    assert depends == {
+        "ModelA": "http://scoring-model-a:3000",
+        "ModelB": "http://scoring-model-b:3000",
+    }
+    for service, url in depends.items():
+        name = url.removeprefix("http://").split(":")[0]
+        model = _container(docs[("Deployment", name)])
+        assert model["args"][:3] == ["start-http-server", "--service-name", service]
+        assert docs[("Service", name)]["spec"]["ports"][0]["port"] == 3000

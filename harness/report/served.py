@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.report.capacity import capacity_text
 from harness.report.run import Run
 from harness.report.text import fmt, table
 
@@ -20,8 +21,10 @@ def served_from(run: Run) -> list[str]:
         ]
     lines += [
         "Every configuration ran as processes on the host; the targets below ran again from "
-        "their images (podman, `--network host`), at the ladder's users, minutes apart from "
-        "their process runs on a noisy machine:",
+        "their images (podman, `--network host`), at the ladder's users and in the open-loop "
+        "sweep, minutes apart from their process runs on a noisy machine. The per-service "
+        "run serves the entry, ModelA and ModelB each in its own container, as "
+        "`deploy/k8s/per-service` runs them in their own pods; its CPU is that of all three.",
         "",
     ]
     rows = []
@@ -32,11 +35,14 @@ def served_from(run: Run) -> list[str]:
             image = run.rungs[name]["resources"].rpartition("; from image ")[2]
             rows.append(
                 [
+                    name,
                     twin,
                     image,
                     fmt(process["rps"]),
                     fmt(container["rps"]),
                     f"{ratio:.2f}x",
+                    _capacity(run, twin),
+                    _capacity(run, name),
                     fmt(process["p50_ms"]),
                     fmt(container["p50_ms"]),
                     fmt(process["server_cpu_ms_per_request"], 2),
@@ -44,14 +50,22 @@ def served_from(run: Run) -> list[str]:
                 ]
             )
     header = [
-        "target",
+        "served from its image",
+        "beside",
         "image and limits",
         "processes rps",
-        "container rps",
-        "container / processes",
+        "image rps",
+        "image / processes",
+        "capacity rps, processes",
+        "capacity rps, image",
         "p50 ms, processes",
-        "p50 ms, container",
+        "p50 ms, image",
         "CPU-ms/req, processes",
-        "CPU-ms/req, container",
+        "CPU-ms/req, image",
     ]
     return [*lines, *table(header, rows)]
+
+
+def _capacity(run: Run, name: str) -> str:
+    """The open-loop capacity under the SLO, or a dash where the rung was not swept."""
+    return capacity_text(run, name) if run.experiment(name, "sweep") else "-"

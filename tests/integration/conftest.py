@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.processes import Managed, start_bare, start_bento, start_sync
-from harness.redis_server import start_redis
-from tests.servers import seed_store
+from harness import containers, images
+from harness.processes import Managed, free_port, start_bare, start_bento, start_sync
+from harness.redis_server import redis_answers, start_redis
+from tests import podman_kube
+from tests.servers import seed_store, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +62,27 @@ def target(request: pytest.FixtureRequest) -> Managed:
     """Each test that takes it runs once against each target."""
     server: Managed = request.getfixturevalue(f"{request.param}_server")
     return server
+
+
+@pytest.fixture(scope="session")
+def built() -> dict[str, float]:
+    """The project's images, built once a session; every container test skips, with the
+    reason, where no engine can run."""
+    problem = containers.engine_problem()
+    if problem is not None:
+        pytest.skip(problem)
+    return images.build_all()
+
+
+@pytest.fixture(scope="session")
+def image_redis_url(built: dict[str, float]) -> Iterator[str]:
+    """Redis from its image on the host's network, seeded: the container tests' store."""
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    container_id = podman_kube.run(images.REDIS, {}, "--port", str(port))
+    try:
+        wait_for(lambda: redis_answers(url), 30)
+        seed_store(url)
+        yield url
+    finally:
+        podman_kube.remove(container_id)

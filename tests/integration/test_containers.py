@@ -15,57 +15,27 @@ from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
 from harness import containers, images
-from harness.processes import ROOT, free_port, http_ready
-from harness.redis_server import redis_answers
+from harness.processes import ROOT, http_ready
 from scoring.answers import scores_for
+from tests import podman_kube
 from tests.servers import TEST_ENTITIES, answers_after_idle, seed_store, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.containers]
 
 
-@pytest.fixture(scope="module")
-def built() -> dict[str, float]:
-    problem = containers.engine_problem()
-    if problem is not None:
-        pytest.skip(problem)
-    return images.build_all()
-
-
-def _run(image: str, env: dict[str, str], *args: str, network: str = "host") -> str:
-    options = [f"--env={k}={v}" for k, v in env.items()]
-    if network != "host":  # the name the manifests give Redis's Service
-        options.append("--network-alias=redis")
-    done = containers.podman("run", "--detach", f"--network={network}", *options, image, *args)
-    return done.stdout.strip()
-
-
 def _remove(container_id: str) -> None:
-    containers.podman("rm", "--force", "--time=5", container_id, check=False)
+    podman_kube.remove(container_id)
 
 
 @pytest.fixture(scope="module")
-def redis_url(built: dict[str, float]) -> Iterator[str]:
-    port = free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    container_id = _run(images.REDIS, {}, "--port", str(port))
-    try:
-        wait_for(lambda: redis_answers(url), 30)
-        seed_store(url)
-        yield url
-    finally:
-        _remove(container_id)
-
-
-@pytest.fixture(scope="module")
-def stack(redis_url: str, log_dir: Path) -> Iterator[dict[str, containers.Container]]:
+def stack(image_redis_url: str, log_dir: Path) -> Iterator[dict[str, containers.Container]]:
     """Both targets served from their images, as the comparison's --containers serves them."""
     started: dict[str, containers.Container] = {}
     try:
         for kind, image in (("bento", images.BENTO), ("sync", images.SYNC)):
-            started[kind] = containers.start(kind, image, kind, redis_url, log_dir, {})
+            started[kind] = containers.start(kind, image, kind, image_redis_url, log_dir, {})
         yield started
     finally:
         for container in started.values():
@@ -131,9 +101,9 @@ def test_the_bento_container_keeps_an_idle_connection_past_uvicorns_default(
 
 @pytest.mark.parametrize("image", [images.BENTO, images.SYNC])
 def test_a_fatal_configuration_stops_the_container_with_a_failure_status(
-    image: str, redis_url: str
+    image: str, image_redis_url: str
 ) -> None:
-    url = redis_url.rsplit("/", 1)[0] + "/99"  # redis-server has 16 databases
+    url = image_redis_url.rsplit("/", 1)[0] + "/99"  # redis-server has 16 databases
     done = containers.podman(
         "run", "--rm", "--network=host", f"--env=REDIS_URL={url}", image, timeout=120, check=False
     )
@@ -153,37 +123,6 @@ def test_a_target_container_stops_cleanly_on_sigterm(
     assert code in (0, 143), code  # exited on SIGTERM, not killed (137)
 
 
-def _pod_ip(pod: str, network: str) -> str:
-    infra = containers.podman("pod", "inspect", pod, "--format", "{{.InfraContainerID}}")
-    return _ip(infra.stdout.strip(), network)
-
-
-def _ip(container: str, network: str) -> str:
-    template = "{{(index .NetworkSettings.Networks " + f'"{network}"' + ").IPAddress}}"
-    return containers.podman("inspect", "--format", template, container).stdout.strip()
-
-
-KUBE_PASSWORD = "kube-play-password-4f1c"
-
-
-def _with_password(manifest: Path, directory: Path) -> str:
-    """The manifest with the redis-auth Secret's password as a value: podman 4.3's kube play
-    reads a Secret into a variable only from a podman secret in a format of its own, and
-    does not expand $(REDIS_PASSWORD) in REDIS_URL as Kubernetes does: both done here."""
-    documents = list(yaml.safe_load_all(manifest.read_text()))
-    for document in documents:
-        pod = document.get("spec", {}).get("template", {}).get("spec", {})
-        for variable in (e for c in pod.get("containers", []) for e in c.get("env", [])):
-            if variable.get("valueFrom", {}).get("secretKeyRef", {}).get("name") == "redis-auth":
-                del variable["valueFrom"]
-                variable["value"] = KUBE_PASSWORD
-            elif "value" in variable:
-                variable["value"] = variable["value"].replace("$(REDIS_PASSWORD)", KUBE_PASSWORD)
-    played = directory / manifest.name
-    played.write_text(yaml.safe_dump_all(documents))
-    return str(played)
-
-
 @pytest.fixture(scope="module")
 def kube(
     built: dict[str, float], tmp_path_factory: pytest.TempPathFactory
@@ -194,14 +133,16 @@ def kube(
     containers.podman("network", "create", network)
     directory = tmp_path_factory.mktemp("manifests")
     manifests = [
-        _with_password(ROOT / "deploy" / "k8s" / f, directory)
-        for f in ("bento.yaml", "sync-baseline.yaml")
+        str(podman_kube.playable(ROOT / "deploy" / "k8s" / f, directory))
+        for f in ("bento.yaml", "base/sync-baseline.yaml")
     ]
     redis_id = ""
     try:
         # the StatefulSet is not something podman plays: Redis runs as a container
         # answering to the Service's name, "redis", on the pods' network, with a password
-        redis_id = _run(images.REDIS, {}, "--requirepass", KUBE_PASSWORD, network=network)
+        redis_id = podman_kube.run(
+            images.REDIS, {}, "--requirepass", podman_kube.KUBE_PASSWORD, network=network
+        )
         for manifest in manifests:
             containers.podman("kube", "play", "--replace", f"--network={network}", manifest)
         # podman 4.3 gives a ConfigMap's volume directory no execute bit, so a
@@ -211,10 +152,12 @@ def kube(
         ).stdout.strip()
         Path(mountpoint).chmod(0o755)
         containers.podman("restart", "--time=2", "scoring-sync-pod-0-proxy")
-        seed_store(f"redis://:{KUBE_PASSWORD}@{_ip(redis_id, network)}:6379/0")
+        seed_store(
+            f"redis://:{podman_kube.KUBE_PASSWORD}@{podman_kube.ip(redis_id, network)}:6379/0"
+        )
         urls = {
-            "bento": f"http://{_pod_ip('scoring-bento-pod-0', network)}:3000",
-            "sync": f"http://{_pod_ip('scoring-sync-pod-0', network)}:8080",
+            "bento": f"http://{podman_kube.pod_ip('scoring-bento-pod-0', network)}:3000",
+            "sync": f"http://{podman_kube.pod_ip('scoring-sync-pod-0', network)}:8080",
         }
         for url in urls.values():
             wait_for(functools.partial(http_ready, url + "/readyz"), 120)
