@@ -64,7 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--containers",
         action="store_true",
         help="also serve the baseline and the shipped target from their "
-        "images (podman), with the manifests' CPU and memory limits",
+        "images (podman), with the manifests' CPU and memory limits, and the shipped "
+        "target per service (each service in its own container)",
     )
     _add_gates(parser)
     args = parser.parse_args(argv)

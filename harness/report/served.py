@@ -27,28 +27,7 @@ def served_from(run: Run) -> list[str]:
         "`deploy/k8s/per-service` runs them in their own pods; its CPU is that of all three.",
         "",
     ]
-    rows = []
-    for twin, name in pairs:
-        process, container = run.step(twin, "ladder"), run.step(name, "ladder")
-        if process and container:
-            ratio = container["rps"] / process["rps"] if process["rps"] else float("nan")
-            image = run.rungs[name]["resources"].rpartition("; from image ")[2]
-            rows.append(
-                [
-                    name,
-                    twin,
-                    image,
-                    fmt(process["rps"]),
-                    fmt(container["rps"]),
-                    f"{ratio:.2f}x",
-                    _capacity(run, twin),
-                    _capacity(run, name),
-                    fmt(process["p50_ms"]),
-                    fmt(container["p50_ms"]),
-                    fmt(process["server_cpu_ms_per_request"], 2),
-                    fmt(container["server_cpu_ms_per_request"], 2),
-                ]
-            )
+    rows = [row for twin, name in pairs if (row := _row(run, twin, name))]
     header = [
         "served from its image",
         "beside",
@@ -64,6 +43,28 @@ def served_from(run: Run) -> list[str]:
         "CPU-ms/req, image",
     ]
     return [*lines, *table(header, rows)]
+
+
+def _row(run: Run, twin: str, name: str) -> list[str] | None:
+    """A rung served from its image beside its process twin, or None where one is missing."""
+    process, container = run.step(twin, "ladder"), run.step(name, "ladder")
+    if not (process and container):
+        return None
+    ratio = container["rps"] / process["rps"] if process["rps"] else float("nan")
+    return [
+        name,
+        twin,
+        run.rungs[name]["resources"].rpartition("; from image ")[2],
+        fmt(process["rps"]),
+        fmt(container["rps"]),
+        f"{ratio:.2f}x",
+        _capacity(run, twin),
+        _capacity(run, name),
+        fmt(process["p50_ms"]),
+        fmt(container["p50_ms"]),
+        fmt(process["server_cpu_ms_per_request"], 2),
+        fmt(container["server_cpu_ms_per_request"], 2),
+    ]
 
 
 def _capacity(run: Run, name: str) -> str:
