@@ -62,6 +62,8 @@ OPTIONS: list[tuple[str, type, str, object, str]] = [
     ("--window-s", float, "LOAD_WINDOW_S", 3.0,
      "measurement window; a ramp step ends when two agree within 10%%"),
     ("--step-cap-s", float, "LOAD_STEP_CAP_S", 15.0, "longest measured time of a ramp step"),
+    ("--decide-cap-s", float, "LOAD_DECIDE_CAP_S", 60.0,
+     "longest measured time of an open-loop point whose p99 verdict is not yet decided"),
     ("--slo-p95-ms", float, "LOAD_SLO_P95_MS", 1000.0,
      "a ramp step over this p95 is the breaking point"),
     ("--step-log", str, "LOAD_STEP_LOG", "", "write every measured step to this JSON file"),

@@ -37,6 +37,8 @@ class Profile:
     sweep_factor: float = 2.0
     bisections: int = 2
     sweep_every_rung: bool = False
+    # an open-loop point runs until its p99 verdict is decided at 95% confidence, or this long
+    decide_cap_s: float = 16.0
 
 
 # a literal data table (fmt: skip below): one row a line, which the formatter would split
@@ -45,7 +47,7 @@ PROFILES = {
     "full": Profile(
         "full", 5, 5, 60, 15, 120, 30, (2, 5, 10, 25, 50, 100, 200, 300, 400, 600, 800),
         (1, 2, 4, 8), soak_s=600, sweep_start=10, sweep_factor=1.5, bisections=4,
-        sweep_every_rung=True,
+        sweep_every_rung=True, decide_cap_s=60,
     ),
 }  # fmt: skip
 
@@ -104,8 +106,9 @@ def users_after_ramp(experiment: Experiment, ramp: ExperimentResult, floor: int)
 
 def estimate_s(experiments: list[Experiment], profile: Profile) -> float:
     """A rough length of a rung's experiments, for the progress display."""
-    # calibrated on the quick profile here: ramp steps often end after two windows,
-    # and a sweep measures about 3 rising points, the bisection, and drains
+    # calibrated on the quick profile here: ramp steps often end after two windows;
+    # a sweep measures about 3 rising points, the bisection, and drains, and its lowest
+    # rates and the points near the SLO run most of the way to the decision's cap
     step_s = profile.warmup_s + 1.5 * profile.window_s + 1
     total = 5.0  # start and stop
     for experiment in experiments:
@@ -114,6 +117,7 @@ def estimate_s(experiments: list[Experiment], profile: Profile) -> float:
             total += len(experiment.levels) * step_s
         elif experiment.shape == "sweep":
             total += (3 + profile.bisections) * (step_s + 3)
+            total += (2 + profile.bisections) * 0.75 * profile.decide_cap_s
         elif experiment.shape == "cold":
             total += 2 * (hold_s + profile.warmup_s) + 5
         else:

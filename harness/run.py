@@ -81,6 +81,7 @@ def locust_argv(
     if experiment.shape == "sweep":
         options["--sweep-start"] = profile.sweep_start
         options["--bisections"] = profile.bisections
+        options["--decide-cap-s"] = profile.decide_cap_s
         options["--sweep-factor"] = profile.sweep_factor
         options["--slo-p99-ms"] = args.slo_p99_ms
     if args.processes > 1:

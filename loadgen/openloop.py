@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import gevent
 import gevent.pool
 
+from loadgen import quantile
 from loadgen.steplog import OpenLoop
 from loadgen.windows import MAX_ERROR_RATE, Window, percentile, percentiles
 
@@ -119,6 +120,10 @@ def summarize(
         reason = f"the load generator used {loadgen_cpu_cores:.2f} cores"
     errors = len(scheduled_ms) - len(ok_ms)
     p50, p99, p999, *spectrum = percentiles(scheduled_ms, [50, 99, 99.9, *QUANTILES])
+    low, high = quantile.bounds(scheduled_ms, 0.99)
+    verdict = quantile.verdict(low, high, slo_p99_ms) if scheduled_ms else "undecided"
+    if errors > MAX_ERROR_RATE * len(scheduled_ms):
+        verdict = "fails"
     return OpenLoop(
         offered_rps=offered_rps,
         scheduled_rps=scheduled / duration,
@@ -132,8 +137,17 @@ def summarize(
         goodput_rps=sum(1 for ms in ok_ms if ms <= slo_p99_ms) / duration,
         valid=reason is None,
         invalid_reason=reason,
-        meets_slo=reason is None
-        and bool(scheduled_ms)
-        and p99 <= slo_p99_ms
-        and errors <= MAX_ERROR_RATE * len(scheduled_ms),
+        meets_slo=reason is None and verdict == "meets",
+        samples=len(scheduled_ms),
+        p99_low_ms=low if math.isfinite(low) else None,
+        p99_high_ms=high if math.isfinite(high) else None,
+        verdict=verdict,
+    )
+
+
+def within_slo(step: OpenLoop, slo_p99_ms: float) -> bool:
+    """Whether the point estimate is within the SLO: a sweep keeps rising past a point that
+    meets it but has too few samples to decide, and capacity waits for a decided one."""
+    return step.get("verdict", "meets" if step["meets_slo"] else "fails") != "fails" and (
+        step["p99_ms"] <= slo_p99_ms
     )

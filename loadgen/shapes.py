@@ -14,7 +14,7 @@ from typing import Any, cast
 from locust import LoadTestShape
 from locust.runners import MasterRunner
 
-from loadgen import openloop, probe, windows
+from loadgen import openloop, probe, quantile, windows
 from loadgen.openloop import RATE_MESSAGE, schedule_for
 from loadgen.steplog import Step, StepLog
 from loadgen.sweep import Sweep
@@ -152,8 +152,13 @@ class ExperimentShape(LoadTestShape):
         measured = sum(w.ended - w.started for w in self.windows)
         if level.hold_s is not None:
             return measured >= level.hold_s - 0.5
-        if level.rate is not None and _clearly_broken(self.windows[-1], self.options.slo_p99_ms):
-            return True
+        if level.rate is not None:
+            # an open-loop point runs until its p99 verdict is decided, or to the cap
+            slo = self.options.slo_p99_ms
+            if _clearly_broken(self.windows[-1], slo):
+                return True
+            decided = len(self.windows) >= 2 and _p99_decided(self.windows, slo)
+            return decided or measured >= self.options.decide_cap_s
         return windows.is_stable(self.windows) or measured >= self.options.step_cap_s
 
     def _finish(self, level: Level) -> None:
@@ -163,9 +168,10 @@ class ExperimentShape(LoadTestShape):
         steps.append(step)
         next_level: Level | None = None
         if "open_loop" in step:
-            met = step["open_loop"]["meets_slo"]
-            if step["open_loop"]["valid"]:
-                self.sweep.record(level.rate or 0.0, met)
+            point = step["open_loop"]
+            met = openloop.within_slo(point, self.options.slo_p99_ms)
+            if point["valid"]:
+                self.sweep.record(level.rate or 0.0, met, decided=point["meets_slo"])
             else:
                 self.sweep.invalid(level.rate or 0.0)
             self.result["capacity_rps"] = self.sweep.capacity
@@ -199,6 +205,12 @@ class ExperimentShape(LoadTestShape):
     def _write(self) -> None:
         if self.options.step_log:
             Path(self.options.step_log).write_text(json.dumps(self.result, indent=1))
+
+
+def _p99_decided(measured: list[windows.Window], slo_p99_ms: float) -> bool:
+    """Whether the p99 of these windows is decided against the SLO at 95% confidence."""
+    latencies = [ms for w in measured for ms in w.scheduled_ms]
+    return quantile.verdict(*quantile.bounds(latencies, 0.99), slo_p99_ms) != "undecided"
 
 
 def _clearly_broken(window: windows.Window, slo_p99_ms: float) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
+from loadgen.quantile import Verdict
+
 
 class Measured(TypedDict):
     """The answers of one step's measured windows."""
@@ -48,7 +50,15 @@ class OpenLoop(TypedDict):
     goodput_rps: float  # 200s with right scores answered within the SLO, per s
     valid: bool  # False when the generator fell behind its schedule
     invalid_reason: str | None
-    meets_slo: bool  # valid, p99 within the SLO, errors (503s included) within 1%
+    meets_slo: bool  # valid, p99 decided within the SLO, errors (503s included) within 1%
+    # the p99 verdict at 95% confidence (loadgen/quantile.py): its samples, the interval
+    # holding the true p99, and whether that interval lies within the SLO, over it, or
+    # across it (undecided); None where too few samples bound that side. Runs before
+    # these were recorded have none of them
+    samples: NotRequired[int]
+    p99_low_ms: NotRequired[float | None]
+    p99_high_ms: NotRequired[float | None]
+    verdict: NotRequired[Verdict]
 
 
 class Step(Measured, ResourceUse):

@@ -18,7 +18,8 @@ class Sweep:
     factor: float = 2.0
     bisections: int = 3
     max_rate: float = 10_000.0
-    good: float | None = None  # highest rate that met the SLO
+    good: float | None = None  # highest rate whose p99 estimate met the SLO
+    confirmed: float | None = None  # highest rate whose p99 was decided within the SLO
     bad: float | None = None  # lowest rate that did not
     tried: list[float] = field(default_factory=list)
     bisected: int = 0  # points measured between good and bad
@@ -50,17 +51,20 @@ class Sweep:
         else:
             self._retried = rate
 
-    def record(self, rate: float, met: bool) -> None:
-        """Say whether the rate met the SLO."""
+    def record(self, rate: float, met: bool, decided: bool = True) -> None:
+        """Say whether the rate's p99 estimate met the SLO, and whether that was decided at
+        95% confidence (else the sweep goes on as if met, but capacity is not claimed)."""
         if self.good is not None and self.bad is not None:
             self.bisected += 1
         self.tried.append(rate)
         if met:
             self.good = max(self.good or 0.0, rate)
+            if decided:
+                self.confirmed = max(self.confirmed or 0.0, rate)
         else:
             self.bad = min(self.bad or math.inf, rate)
 
     @property
     def capacity(self) -> float | None:
-        """The highest offered rate that met the SLO."""
-        return self.good
+        """The highest offered rate whose p99 was decided within the SLO."""
+        return self.confirmed

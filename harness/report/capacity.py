@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from harness.report import queueing
 from harness.report.run import Run
 from harness.report.text import fmt
-from loadgen.steplog import Step
+from loadgen.steplog import OpenLoop, Step
 
 PREDICTION_TOLERANCE = 0.20
 PREDICTED_UP_TO = 0.8  # of the measured capacity
@@ -140,7 +140,7 @@ def point_rows(steps: list[Step]) -> list[list[str]]:
     for s in steps:
         o = s["open_loop"]
         errors = ", ".join(f"{k}: {v}" for k, v in s["statuses"].items() if k != "200") or "0"
-        verdict = "meets" if o["meets_slo"] else ("misses" if o["valid"] else "invalid")
+        verdict = _verdict(o)
         rows.append(
             [
                 fmt(o["offered_rps"], 1),
@@ -148,6 +148,7 @@ def point_rows(steps: list[Step]) -> list[list[str]]:
                 fmt(o["sent_rps"]),
                 fmt(o["p50_ms"]),
                 fmt(o["p99_ms"]),
+                _interval(o),
                 fmt(o["p999_ms"]),
                 fmt(o["mean_ms"]),
                 fmt(o["goodput_rps"]),
@@ -161,12 +162,30 @@ def point_rows(steps: list[Step]) -> list[list[str]]:
     return rows
 
 
+def _verdict(o: OpenLoop) -> str:
+    if not o["valid"]:
+        return "invalid"
+    if "verdict" not in o:  # a run from before verdicts were decided
+        return "meets" if o["meets_slo"] else "misses"
+    return {"meets": "meets", "fails": "misses", "undecided": "undecided"}[o["verdict"]]
+
+
+def _interval(o: OpenLoop) -> str:
+    """The 95% interval of the p99 and its answers, or a dash where the run did not record it."""
+    if "samples" not in o:
+        return "-"
+    low, high = o.get("p99_low_ms"), o.get("p99_high_ms")
+    bounds = f"{fmt(low) if low is not None else '0'}-{fmt(high) if high is not None else 'inf'}"
+    return f"{bounds} ({o['samples']})"
+
+
 POINT_HEADER = [
     "offered rps",
     "scheduled rps",
     "sent rps",
     "p50 ms",
     "p99 ms",
+    "p99 at 95% (answers)",
     "p99.9 ms",
     "mean ms",
     "goodput rps",

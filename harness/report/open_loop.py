@@ -5,6 +5,7 @@ from __future__ import annotations
 from harness.report import capacity, queueing
 from harness.report.run import Run
 from harness.report.text import table
+from loadgen import quantile
 from loadgen.openloop import LATE_P99_SHARE_OF_SLO, MAX_LOADGEN_CORES, MIN_SENT_SHARE
 from loadgen.windows import MAX_ERROR_RATE
 
@@ -21,7 +22,9 @@ def capacity_section(run: Run, plots: list[str]) -> list[str]:
         "answers do; latency counts from each request's scheduled send, so queueing is not "
         "hidden (no coordinated omission). Capacity is the highest offered rate whose p99 is "
         f"within {slo:.0f} ms with errors (503s included) within {MAX_ERROR_RATE:.0%}: rates "
-        "rise geometrically until one misses, then a bisection. A point is invalid when the "
+        "rise geometrically until one misses, then a bisection."
+        + _decided(run)
+        + " A point is invalid when the "
         f"generator fell behind its schedule (p99 of its launch delay over "
         f"{LATE_P99_SHARE_OF_SLO:.0%} of the SLO, under {MIN_SENT_SHARE:.0%} of the schedule "
         f"sent, or over {MAX_LOADGEN_CORES:g} of a core)"
@@ -48,6 +51,20 @@ def capacity_section(run: Run, plots: list[str]) -> list[str]:
             *table(capacity.POINT_HEADER, capacity.point_rows(steps)),
         ]
     return lines + _prediction(run, plots)
+
+
+def _decided(run: Run) -> str:
+    """How sure each point's verdict is, where the run recorded it."""
+    recorded = any("verdict" in s["open_loop"] for steps in run.swept.values() for s in steps)
+    if not recorded:
+        return ""
+    return (
+        " Each point runs until the 95% order-statistic interval of its p99 lies wholly "
+        "within the SLO or wholly over it, or to the cap, where it is undecided; capacity "
+        "counts only points decided within it. With fewer than "
+        f"{quantile.fewest_samples(0.99)} answers no interval bounds a p99 from above, so "
+        "the lowest rates may stay undecided."
+    )
 
 
 def _load_plots(run: Run, plots: list[str]) -> list[str]:

@@ -57,9 +57,9 @@ def test_the_estimate_iterates_the_plan() -> None:
     shipped = next(r for r in RUNGS if r.role == "shipped")
     experiments = plan(shipped, quick, 200)
     assert estimate_s(experiments, quick) > estimate_s(experiments[:1], quick) > 0
-    # the quick profile's estimate stays within 16 minutes (README: about 18 minutes
-    # measured, start-up and drains included)
-    assert sum(estimate_s(plan(r, quick, 200), quick) for r in RUNGS) < 960
+    # the quick profile's estimate stays within 20 minutes (its sweep points run until
+    # their p99 is decided; README gives the time measured, start-up and drains included)
+    assert sum(estimate_s(plan(r, quick, 200), quick) for r in RUNGS) < 1200
 
 
 def test_containers_repeat_the_headline_pair_from_their_images() -> None:
