@@ -34,7 +34,7 @@ class Rung:
     """One configuration of the same code, and the factor it isolates."""
 
     name: str
-    kind: Literal["sync", "bento", "bare"]
+    kind: Literal["sync", "bento", "bare", "calibration"]
     title: str
     resources: str
     isolates: str
@@ -45,7 +45,14 @@ class Rung:
     # what the report compares: the headline pair (both get every experiment),
     # the edge design the shipped one is held against, and the framework-free ceiling
     role: Literal[
-        "baseline", "shipped", "edge", "ceiling", "regather-off", "equal-capacity", ""
+        "baseline",
+        "shipped",
+        "edge",
+        "ceiling",
+        "regather-off",
+        "equal-capacity",
+        "calibration",
+        "",
     ] = ""
     batching: bool = False  # batches requests: checked cold, and at 1 user after load
     image: str = ""  # served from this container image (--containers), not as processes
@@ -67,6 +74,13 @@ def _entry_workers(service: str, workers: int) -> dict[str, str]:
 
 # a literal data table (fmt: skip below): one row a line, which the formatter would split
 RUNGS = (
+    Rung(
+        "calibration-45ms", "calibration", "Calibration: the contract answered after a 45 ms sleep",
+        "1 uvicorn process (uvloop, httptools): no Redis, no model, no batching "
+        "(bare/calibration.py)",
+        "what the load generator and the machine add to a latency", "#95a5a6", 1,
+        role="calibration", swept=True,
+    ),
     Rung(
         "sync-seq", "sync", "Flask, sync, models one after the other (baseline)",
         f"gunicorn: {SYNC_WORKERS} sync worker processes x 1 thread, 1 instance of each model "
@@ -211,4 +225,6 @@ def start_rung(rung: Rung, redis_url: str, log_dir: Path) -> processes.Managed:
         return processes.start_sync(log_dir, redis_url, workers=rung.workers, env=rung.env)
     if rung.kind == "bare":
         return processes.start_bare(log_dir, redis_url, env=rung.env)
+    if rung.kind == "calibration":
+        return processes.start_calibration(log_dir)
     return processes.start_bento(log_dir, redis_url, env=rung.env, service=rung.service)

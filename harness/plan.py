@@ -67,6 +67,8 @@ class Experiment:
 
 def plan(rung: Rung, profile: Profile, users: int) -> list[Experiment]:
     """The experiments a rung gets, in the classic order; the run and its time estimate use it."""
+    if rung.kind == "calibration":  # only what the measurement adds at each offered rate
+        return [Experiment("sweep", "sweep")]
     experiments = []
     if rung.batching:
         # first, on the fresh server: 1 user, then all users at once

@@ -181,6 +181,17 @@ def start_bare(
     return _serve("bare", argv, port, log_dir, env, timeout_s, ready_path)
 
 
+def start_calibration(
+    log_dir: Path, port: int | None = None, timeout_s: float = 60, ready_path: str = "/readyz"
+) -> Managed:
+    """Start the calibration target (a fixed sleep, nothing else) as the bare app is served."""
+    port = port or free_port()
+    argv = [str(BIN / "uvicorn"), "bare.calibration:app", "--host", "127.0.0.1"]
+    argv += ["--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+    argv += ["--timeout-graceful-shutdown", "20", "--backlog", "2048"]
+    return _serve("calibration", argv, port, log_dir, {}, timeout_s, ready_path)
+
+
 def start_sync(
     log_dir: Path,
     redis_url: str,

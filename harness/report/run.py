@@ -35,8 +35,14 @@ class Run:
                 r["experiments"]["sweep"]["steps"], key=lambda s: s["open_loop"]["offered_rps"]
             )
             for name, r in self.rungs.items()
-            if "sweep" in r["experiments"]
+            if "sweep" in r["experiments"] and r.get("role") != "calibration"
         }
+        # the calibration rung's points: what the generator and machine add at each rate
+        calibration = self.named("calibration")
+        sweep = self.experiment(calibration, "sweep") if calibration else None
+        self.calibration: list[Step] = sorted(
+            sweep["steps"] if sweep else [], key=lambda s: s["open_loop"]["offered_rps"]
+        )
 
     def named(self, role: str) -> str | None:
         """The name of the run's rung with this role, or None when it did not run."""

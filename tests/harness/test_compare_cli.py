@@ -14,7 +14,10 @@ from harness.processes import free_port
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
-        (["--rungs", "async_runners"], "unknown rung(s) async_runners; the rungs are: sync-seq,"),
+        (
+            ["--rungs", "async_runners"],
+            "unknown rung(s) async_runners; the rungs are: calibration-45ms, sync-seq,",
+        ),
         (["--rungs", ","], "unknown rung(s) (none given)"),
         (["--rungs", "sync-seq", "--gate-error-rate", "0"], "judge async-batched-hop, left out"),
     ],

@@ -9,8 +9,9 @@ import pytest
 
 from harness import report
 from harness import summary as summary_file
-from harness.report import explain
+from harness.report import calibration, explain
 from harness.report.__main__ import main as rerender
+from harness.report.run import Run
 from harness.summary import ExperimentResult, Summary
 from loadgen.steplog import Step
 
@@ -305,3 +306,45 @@ def test_capacity_under_the_slo_is_judged_and_reported(tmp_path: Path) -> None:
     ):
         assert (tmp_path / f"{plot}.png").stat().st_size > 0
         assert f"![{plot}]({plot}.png)" in markdown
+
+
+def _calibration_point(offered: float, p99_ms: float, valid: bool = True) -> dict[str, object]:
+    point = {
+        "offered_rps": offered,
+        "p50_ms": 50.0,
+        "p99_ms": p99_ms,
+        "p999_ms": p99_ms,
+        "late_p99_ms": 2.0,
+        "valid": valid,
+        "invalid_reason": None if valid else "late",
+        "samples": 500,
+        "p99_low_ms": p99_ms - 2,
+        "p99_high_ms": None,
+    }
+    return {"open_loop": point, "requests": 500, "loadgen_cpu_cores": 0.1}
+
+
+def test_the_calibration_bounds_capacity_claims_where_it_adds_a_tenth_of_the_slo() -> None:
+    steps = [
+        _calibration_point(25, 50),
+        _calibration_point(50, 60),
+        _calibration_point(100, 200, valid=False),  # the generator fell behind: not counted
+        _calibration_point(200, 65),
+        _calibration_point(400, 71),  # 26 ms over the 45 ms sleep: past 10% of 250 ms
+    ]
+    rung = {"role": "calibration", "experiments": {"sweep": {"steps": steps}}}
+    data = cast(
+        Summary,
+        {
+            "rungs": {"calibration-45ms": rung},
+            "environment": {"cores": 2},
+            "users": 1,
+            "sweep_slo_p99_ms": 250.0,
+        },
+    )
+    run = Run(data)
+    assert run.swept == {}  # not a design: kept out of every capacity comparison
+    assert calibration.bound_rps(run) == 200
+    text = "\n".join(calibration.section(run))
+    assert "Up to 200 rps the added p99 stays under 25 ms" in text
+    assert "| 400.0 | 500 | 5 | 26 | 24-inf |" in text
