@@ -39,6 +39,9 @@ class Profile:
     sweep_every_rung: bool = False
     # an open-loop point runs until its p99 verdict is decided at 95% confidence, or this long
     decide_cap_s: float = 16.0
+    # the headline pair's sweep, this many times in all: the first among each rung's
+    # experiments, the others after every rung, the pair interleaved
+    sweep_repeats: int = 3
 
 
 # a literal data table (fmt: skip below): one row a line, which the formatter would split
@@ -104,6 +107,16 @@ def users_after_ramp(experiment: Experiment, ramp: ExperimentResult, floor: int)
     users = max(1, round(experiment.ramp_fraction * breaking))
     # stress is at least the ladder's load, and at most 1000 users
     return min(max(users, floor), 1000) if experiment.ramp_fraction > 1 else users
+
+
+def repeated_sweeps(rungs: list[Rung], profile: Profile) -> list[tuple[Rung, Experiment]]:
+    """The headline pair's sweeps after the first, interleaved: baseline, shipped, baseline..."""
+    pair = [r for r in rungs if r.headline and not r.image]
+    return [
+        (rung, Experiment(f"sweep_{repeat}", "sweep"))
+        for repeat in range(2, profile.sweep_repeats + 1)
+        for rung in pair
+    ]
 
 
 def estimate_s(experiments: list[Experiment], profile: Profile) -> float:

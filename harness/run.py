@@ -22,7 +22,16 @@ from typing import cast
 from harness import environment, images, processes, report
 from harness.ladder import RUNGS, Rung, in_containers, start_rung
 from harness.load import burst
-from harness.plan import PROFILES, Experiment, Profile, Progress, estimate_s, plan, users_after_ramp
+from harness.plan import (
+    PROFILES,
+    Experiment,
+    Profile,
+    Progress,
+    estimate_s,
+    plan,
+    repeated_sweeps,
+    users_after_ramp,
+)
 from harness.store import feature_store
 from harness.summary import ExperimentResult, RungResult, Summary
 from loadgen.steplog import StepLog
@@ -159,13 +168,25 @@ def run(args: argparse.Namespace, argv: list[str] | None, out: Path) -> Summary:
     if args.containers:  # the headline pair again, each from its image
         chosen += in_containers(chosen)
         images.build_all()
-    progress = Progress(sum(estimate_s(plan(r, profile, args.users), profile) for r in chosen))
+    repeats = repeated_sweeps(chosen, profile)
+    progress = Progress(
+        sum(estimate_s(plan(r, profile, args.users), profile) for r in chosen)
+        + sum(estimate_s([e], profile) for _, e in repeats)
+    )
     progress.say(f"{args.profile} profile, rungs {[r.name for r in chosen]}, writing {out}")
     started = out.name
     rungs: dict[str, RungResult] = {}
     with feature_store(out, args.entities) as redis_url:
         for rung in chosen:
             rungs[rung.name] = run_rung(rung, redis_url, out, profile, args, progress)
+        for rung, experiment in repeats:  # each on a fresh server of its rung
+            with processes.running(start_rung(rung, redis_url, out / rung.name)) as server:
+                drained_s = wait_drained(server)
+                progress.say(f"{rung.name}: {experiment.name}")
+                result = run_experiment(server, out / rung.name, experiment, None, profile, args)
+                rungs[rung.name]["experiments"][experiment.name] = ExperimentResult(
+                    **result, drain_before_s=round(drained_s, 1)
+                )
     run = Summary(
         started=started,
         command=" ".join(["python -m harness.compare", *(argv or sys.argv[1:])]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.report import calibration, capacity, queueing
+from harness.report import calibration, capacity, queueing, repeats
 from harness.report.run import Run
 from harness.report.text import table
 from loadgen import quantile
@@ -42,6 +42,7 @@ def capacity_section(run: Run, plots: list[str]) -> list[str]:
             capacity.headline_rows(run),
         ),
     ]
+    lines += repeats.spread_lines(run)
     lines += calibration.section(run)
     lines += [f"![{p[:-4]}]({p})\n" for p in ("latency_vs_load.png", "goodput.png") if p in plots]
     lines += _load_plots(run, plots)

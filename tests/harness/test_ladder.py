@@ -8,7 +8,7 @@ import yaml
 
 from harness import containers, images
 from harness.ladder import BY_NAME, RUNGS, in_containers
-from harness.plan import PROFILES, estimate_s, plan
+from harness.plan import PROFILES, estimate_s, plan, repeated_sweeps
 from harness.processes import ROOT
 from harness.report.run import Run
 from harness.report.served import served_from
@@ -109,3 +109,15 @@ def test_the_report_says_where_targets_ran() -> None:
         {"rungs": {"a": {"twin": "", "experiments": {}}}, "environment": {"cores": 2}, "users": 1},
     )
     assert "ran as processes on the host" in "\n".join(served_from(Run(summary)))
+
+
+def test_the_headline_pair_is_swept_again_interleaved() -> None:
+    quick = PROFILES["quick"]
+    again = repeated_sweeps(list(RUNGS) + in_containers(list(RUNGS)), quick)
+    assert [(r.role, e.name) for r, e in again] == [
+        ("baseline", "sweep_2"),
+        ("shipped", "sweep_2"),
+        ("baseline", "sweep_3"),
+        ("shipped", "sweep_3"),
+    ]
+    assert all(e.shape == "sweep" for _, e in again)

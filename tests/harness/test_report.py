@@ -9,7 +9,7 @@ import pytest
 
 from harness import report
 from harness import summary as summary_file
-from harness.report import calibration, explain
+from harness.report import calibration, explain, repeats
 from harness.report.__main__ import main as rerender
 from harness.report.run import Run
 from harness.summary import ExperimentResult, Summary
@@ -348,3 +348,30 @@ def test_the_calibration_bounds_capacity_claims_where_it_adds_a_tenth_of_the_slo
     text = "\n".join(calibration.section(run))
     assert "Up to 200 rps the added p99 stays under 25 ms" in text
     assert "| 400.0 | 500 | 5 | 26 | 24-inf |" in text
+
+
+def test_repeated_sweeps_give_each_capacity_their_median_range_and_ratio() -> None:
+    def rung(role: str, caps: list[float | None]) -> dict[str, object]:
+        names = ["sweep", *(f"sweep_{k}" for k in range(2, len(caps) + 1))]
+        sweeps: dict[str, dict[str, object]] = {
+            n: {"steps": [], "capacity_rps": c} for n, c in zip(names, caps, strict=True)
+        }
+        sweeps["sweep_2"]["generator_limit_rps"] = 400.0 if role == "shipped" else None
+        return {"role": role, "experiments": sweeps}
+
+    data = cast(
+        Summary,
+        {
+            "rungs": {
+                "base": rung("baseline", [40, 42, 50]),
+                "ship": rung("shipped", [168, 200, 141]),
+            },
+            "environment": {"cores": 2},
+            "users": 1,
+        },
+    )
+    text = "\n".join(repeats.spread_lines(Run(data)))
+    assert "swept 3 times" in text
+    assert "**ship**: 168, >= 200, 141 rps; median 168, range 141-200 (at most 19% from" in text
+    assert "**base**: 40, 42, 50 rps; median 42, range 40-50 (at most 19% from" in text
+    assert "sweep by sweep: 4.20x, 4.76x, 2.82x; median 4.20x" in text
