@@ -31,9 +31,16 @@ def _rung_line(name: str, done: list[ExperimentResult]) -> str:
         return f"- **{name}**: no sweep found a capacity"
     median = statistics.median(caps)
     worst = max(abs(c - median) / median for c in caps)
+    limited = sum(1 for s in done if s.get("generator_limit_rps"))
+    spread = (
+        f"{limited} of {len(done)} are lower bounds, so their spread is the generator's, "
+        "not the service's"
+        if limited
+        else f"at most {worst:.0%} from the median"
+    )
     return (
         f"- **{name}**: {', '.join(_figure(s) for s in done)} rps; median {fmt(median)}, "
-        f"range {fmt(min(caps))}-{fmt(max(caps))} (at most {worst:.0%} from the median)"
+        f"range {fmt(min(caps))}-{fmt(max(caps))} ({spread})"
     )
 
 
