@@ -131,11 +131,14 @@ def prediction(run: Run, path: Path) -> None:
             label=f"{name} model",
         )
     ax.set(
-        xlabel="offered rate (requests/s, Poisson)",
-        ylabel="mean latency (ms)",
-        title="queueing model against measurement",
-        yscale="log",
+        xlabel="offered rate (requests/s, Poisson arrivals)",
+        ylabel="mean latency from the scheduled send (ms)",
+        title="Mean latency against offered rate: measured (dots), the queueing model (lines)",
     )
+    low, high = ax.get_ylim()  # the data's range: ticks outside it would stretch the axis
+    ticks = (50, 60, 80, 100, 150, 200, 300, 500, 1000)
+    plain_log(ax, "y", [t for t in ticks if low <= t <= high] or None)
+    ax.set_ylim(low, high)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     save(fig, path)
