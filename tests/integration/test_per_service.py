@@ -181,7 +181,7 @@ def test_a_model_pod_restarted_under_load_costs_only_fast_503s(topology: dict[st
         containers.podman("restart", "--time=5", "scoring-model-a-pod-0-model", timeout=60)
         restarted.append(time.monotonic() - started)
 
-    answers = _under_load(entries, seconds=20, during=restart)
+    answers = _under_load(entries, seconds=10, during=restart)
     statuses = collections.Counter(status for status, _ in answers.elements())
     unavailable = (503, '{"error":"model service unavailable"}')
     assert set(answers) <= {(200, "right"), unavailable}, answers
