@@ -180,15 +180,14 @@ def start_per_service(
     deploy/k8s/per-service runs them in their own pods: `start-http-server
     --service-name`, the entry's dependencies pointed at the model containers' URLs."""
     serve = ["--host", "127.0.0.1", "--timeout-keep-alive", str(KEEP_ALIVE_S)]
+    settings = _settings(env)
     models: list[Container] = []
     try:
         for service in MODEL_SERVICES:
             port = free_port()
             args = ["start-http-server", "--service-name", service, "--port", str(port), *serve]
             limits = (MODEL_CPUS, MODEL_MEMORY)
-            models.append(
-                _serve(f"{name}-{service}", image, port, limits, _settings(env), args, log_dir)
-            )
+            models.append(_serve(f"{name}-{service}", image, port, limits, settings, args, log_dir))
         port = free_port()
         depends = [f"--depends={s}={m.url}" for s, m in zip(MODEL_SERVICES, models, strict=True)]
         args = [
@@ -200,7 +199,7 @@ def start_per_service(
             *depends,
             *serve,
         ]
-        entry_env = {**_settings(env), "REDIS_URL": redis_url}
+        entry_env = {**settings, "REDIS_URL": redis_url}
         entry = _serve(name, image, port, (ENTRY_CPUS, ENTRY_MEMORY), entry_env, args, log_dir)
     except BaseException:
         for model in models:

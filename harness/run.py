@@ -146,19 +146,32 @@ def run_rung(
 ) -> RungResult:
     """Run every experiment of one rung on one server instance, in the classic order."""
     experiments: dict[str, ExperimentResult] = {}
-    rung_dir = out / rung.name
-    with processes.running(start_rung(rung, redis_url, rung_dir)) as server:
+    with processes.running(start_rung(rung, redis_url, out / rung.name)) as server:
         for experiment in plan(rung, profile, args.users):
             users = experiment.users
             if experiment.ramp_fraction:
                 users = users_after_ramp(experiment, experiments["ramp"], args.users)
-            drained_s = wait_drained(server)
-            progress.say(f"{rung.name}: {experiment.name}")
-            result = run_experiment(server, rung_dir, experiment, users, profile, args)
-            experiments[experiment.name] = ExperimentResult(
-                **result, drain_before_s=round(drained_s, 1)
+            experiments[experiment.name] = _after_drain(
+                server, rung, experiment, users, out, profile, args, progress
             )
     return cast(RungResult, {**asdict(rung), "experiments": experiments})
+
+
+def _after_drain(
+    server: processes.Managed,
+    rung: Rung,
+    experiment: Experiment,
+    users: int | None,
+    out: Path,
+    profile: Profile,
+    args: argparse.Namespace,
+    progress: Progress,
+) -> ExperimentResult:
+    """One experiment on a rung's server once the previous one's work has drained."""
+    drained_s = wait_drained(server)
+    progress.say(f"{rung.name}: {experiment.name}")
+    result = run_experiment(server, out / rung.name, experiment, users, profile, args)
+    return ExperimentResult(**result, drain_before_s=round(drained_s, 1))
 
 
 def run(args: argparse.Namespace, argv: list[str] | None, out: Path) -> Summary:
@@ -181,11 +194,8 @@ def run(args: argparse.Namespace, argv: list[str] | None, out: Path) -> Summary:
             rungs[rung.name] = run_rung(rung, redis_url, out, profile, args, progress)
         for rung, experiment in repeats:  # each on a fresh server of its rung
             with processes.running(start_rung(rung, redis_url, out / rung.name)) as server:
-                drained_s = wait_drained(server)
-                progress.say(f"{rung.name}: {experiment.name}")
-                result = run_experiment(server, out / rung.name, experiment, None, profile, args)
-                rungs[rung.name]["experiments"][experiment.name] = ExperimentResult(
-                    **result, drain_before_s=round(drained_s, 1)
+                rungs[rung.name]["experiments"][experiment.name] = _after_drain(
+                    server, rung, experiment, None, out, profile, args, progress
                 )
     run = Summary(
         started=started,

@@ -121,7 +121,7 @@ def summarize(
     errors = len(scheduled_ms) - len(ok_ms)
     p50, p99, p999, *spectrum = percentiles(scheduled_ms, [50, 99, 99.9, *QUANTILES])
     low, high = quantile.bounds(scheduled_ms, 0.99)
-    verdict = quantile.verdict(low, high, slo_p99_ms) if scheduled_ms else "undecided"
+    verdict = quantile.verdict(low, high, slo_p99_ms)  # undecided with no answers: unbounded
     if errors > MAX_ERROR_RATE * len(scheduled_ms):
         verdict = "fails"
     return OpenLoop(

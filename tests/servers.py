@@ -9,8 +9,10 @@ import urllib.parse
 from collections.abc import Callable
 
 import redis
+import requests
 
 from scoring import seed, vectors
+from scoring.answers import scores_for
 from scoring.settings import settings
 
 TEST_ENTITIES = 2_000
@@ -45,6 +47,15 @@ def seed_store(url: str) -> None:
         client.set(vectors.feature_key(HUGE_ENTITY[0]), HUGE_ENTITY[1])
     finally:
         client.close()
+
+
+def assert_right_scores(url: str) -> None:
+    """Seeded ids, the first, one more and the last, each answered 200 with its scores."""
+    for index in (0, 7, TEST_ENTITIES - 1):
+        entity_id = f"e{index:07d}"
+        answer = requests.post(url + "/predict", json={"entity_id": entity_id}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["scores"] == scores_for(entity_id)
 
 
 def wait_for(predicate: Callable[[], bool], timeout_s: float) -> float:

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from cloudcoil.models.keda.v1alpha1 import ScaledObject
 
+from harness import containers
 from harness.processes import BIN, ROOT
 from scoring.settings import Settings
 
@@ -102,13 +103,19 @@ def _named(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return next(c for c in containers if c["name"] == name)
 
 
+def _cpus_and_mib(resources: dict[str, str]) -> tuple[float, float]:
+    """A container's CPU and memory quantities ("500m", "2"; "512Mi", "2Gi") in CPUs and MiB."""
+    cpu, memory = resources["cpu"], resources["memory"]
+    cpus = float(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu)
+    return cpus, float(memory[:-2]) * (1024 if memory.endswith("Gi") else 1)
+
+
 def _pod_total(doc: dict[str, Any], limit: str) -> tuple[float, float]:
     """CPUs and MiB over every container of a pod template."""
     cpus = mib = 0.0
     for container in doc["spec"]["template"]["spec"]["containers"]:
-        cpu, memory = (container["resources"][limit][k] for k in ("cpu", "memory"))
-        cpus += float(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu)
-        mib += float(memory[:-2]) * (1024 if memory.endswith("Gi") else 1)
+        container_cpus, container_mib = _cpus_and_mib(container["resources"][limit])
+        cpus, mib = cpus + container_cpus, mib + container_mib
     return cpus, mib
 
 
@@ -302,3 +309,19 @@ def test_the_entry_calls_the_model_services_by_their_service_names() -> None:
         model = _container(docs[("Deployment", name)])
         assert model["args"][:3] == ["start-http-server", "--service-name", service]
         assert docs[("Service", name)]["spec"]["ports"][0]["port"] == 3000
+
+
+def test_the_comparisons_per_service_limits_are_the_manifests() -> None:
+    """harness/containers.py serves the per-service rung with these manifests' limits."""
+    docs = _documents()
+
+    def limits(name: str) -> tuple[float, float]:
+        return _cpus_and_mib(_container(docs[("Deployment", name)])["resources"]["limits"])
+
+    def mib(memory: str) -> float:  # podman's "1g" and "512m"
+        return float(memory[:-1]) * (1024 if memory.endswith("g") else 1)
+
+    entry = (containers.ENTRY_CPUS, mib(containers.ENTRY_MEMORY))
+    model = (containers.MODEL_CPUS, mib(containers.MODEL_MEMORY))
+    assert limits("scoring-entry") == entry
+    assert limits("scoring-model-a") == limits("scoring-model-b") == model

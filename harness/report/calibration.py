@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from harness.report.capacity import p99_interval
 from harness.report.run import Run
 from harness.report.text import fmt, table
 from loadgen.openloop import LATE_P99_SHARE_OF_SLO
 from loadgen.steplog import Step
 
-SLEEP_MS = 45.0  # bare/calibration.py: every answer leaves 45 ms after its request arrived
+# bare/calibration.py's sleep (harness may not import bare; a test holds the two equal)
+SLEEP_MS = 45.0
 
 
-def added_ms(value: float | None) -> str:
-    return fmt(value - SLEEP_MS) if value is not None else "-"
+def added_ms(value: float) -> str:
+    """A latency less the calibration target's sleep: what the measurement added."""
+    return fmt(value - SLEEP_MS)
 
 
 def bound_rps(run: Run) -> float | None:
@@ -30,17 +33,12 @@ def bound_rps(run: Run) -> float | None:
 
 def _row(step: Step) -> list[str]:
     point = step["open_loop"]
-    low, high = point.get("p99_low_ms"), point.get("p99_high_ms")
-    interval = "-"
-    if "samples" in point:  # an unbounded side: too few answers to bound it
-        interval = f"{added_ms(low) if low is not None else '?'}-"
-        interval += added_ms(high) if high is not None else "inf"
     return [
         fmt(point["offered_rps"], 1),
         str(point.get("samples", step["requests"])),
         added_ms(point["p50_ms"]),
         added_ms(point["p99_ms"]),
-        interval,
+        p99_interval(point, SLEEP_MS),
         added_ms(point["p999_ms"]),
         fmt(point["late_p99_ms"], 1),
         fmt(step["loadgen_cpu_cores"], 2),

@@ -170,13 +170,18 @@ def _verdict(o: OpenLoop) -> str:
     return {"meets": "meets", "fails": "misses", "undecided": "undecided"}[o["verdict"]]
 
 
-def _interval(o: OpenLoop) -> str:
-    """The 95% interval of the p99 and its answers, or a dash where the run did not record it."""
+def p99_interval(o: OpenLoop, less_ms: float = 0.0) -> str:
+    """The 95% interval of the p99, less_ms taken off each end, or a dash where the run did not
+    record it; an end too few answers bound is '?' below and 'inf' above."""
     if "samples" not in o:
         return "-"
     low, high = o.get("p99_low_ms"), o.get("p99_high_ms")
-    bounds = f"{fmt(low) if low is not None else '0'}-{fmt(high) if high is not None else 'inf'}"
-    return f"{bounds} ({o['samples']})"
+    low_text = fmt(low - less_ms) if low is not None else "?"
+    return f"{low_text}-{fmt(high - less_ms) if high is not None else 'inf'}"
+
+
+def _interval(o: OpenLoop) -> str:
+    return f"{p99_interval(o)} ({o['samples']})" if "samples" in o else "-"
 
 
 POINT_HEADER = [

@@ -31,18 +31,14 @@ class Run:
                 self._by_role.setdefault(rung["role"], name)
         # each swept rung's points, by offered rate
         self.swept: dict[str, list[Step]] = {
-            name: sorted(
-                r["experiments"]["sweep"]["steps"], key=lambda s: s["open_loop"]["offered_rps"]
-            )
+            name: _by_rate(r["experiments"]["sweep"]["steps"])
             for name, r in self.rungs.items()
             if "sweep" in r["experiments"] and r.get("role") != "calibration"
         }
         # the calibration rung's points: what the generator and machine add at each rate
         calibration = self.named("calibration")
         sweep = self.experiment(calibration, "sweep") if calibration else None
-        self.calibration: list[Step] = sorted(
-            sweep["steps"] if sweep else [], key=lambda s: s["open_loop"]["offered_rps"]
-        )
+        self.calibration: list[Step] = _by_rate(sweep["steps"] if sweep else [])
 
     def named(self, role: str) -> str | None:
         """The name of the run's rung with this role, or None when it did not run."""
@@ -62,3 +58,8 @@ class Run:
         """One step of the experiment of the rung with this role."""
         name = self.named(role)
         return self.step(name, experiment, index) if name else None
+
+
+def _by_rate(steps: list[Step]) -> list[Step]:
+    """Open-loop points in the order of their offered rates."""
+    return sorted(steps, key=lambda s: s["open_loop"]["offered_rps"])

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import cast
 
-import yaml
-
 from harness import containers, images
 from harness.ladder import BY_NAME, RUNGS, in_containers
 from harness.plan import PROFILES, estimate_s, plan, repeated_sweeps
-from harness.processes import ROOT
 from harness.report.run import Run
 from harness.report.served import served_from
 from harness.summary import Summary
@@ -86,21 +83,6 @@ def test_containers_repeat_the_headline_pair_from_their_images() -> None:
     (per_service,) = (r for r in repeated if r.topology == "per-service")
     assert BY_NAME[per_service.twin].role == "shipped"
     assert per_service.image == images.BENTO
-
-
-def test_the_per_service_limits_are_the_manifests() -> None:
-    def limits(name: str) -> tuple[float, str]:
-        manifest = ROOT / "deploy" / "k8s" / "per-service" / f"{name}.yaml"
-        deployment = next(yaml.safe_load_all(manifest.read_text()))
-        limit = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
-        cpu = limit["cpu"]
-        cpus = float(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu)
-        memory = limit["memory"].replace("Gi", "g").replace("Mi", "m")
-        return cpus, memory
-
-    assert limits("scoring-entry") == (containers.ENTRY_CPUS, containers.ENTRY_MEMORY)
-    for model in ("scoring-model-a", "scoring-model-b"):
-        assert limits(model) == (containers.MODEL_CPUS, containers.MODEL_MEMORY)
 
 
 def test_the_report_says_where_targets_ran() -> None:

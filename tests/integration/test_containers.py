@@ -20,7 +20,13 @@ from harness import containers, images
 from harness.processes import ROOT, http_ready
 from scoring.answers import scores_for
 from tests import podman_kube
-from tests.servers import TEST_ENTITIES, answers_after_idle, seed_store, wait_for
+from tests.servers import (
+    TEST_ENTITIES,
+    answers_after_idle,
+    assert_right_scores,
+    seed_store,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.containers]
 
@@ -52,11 +58,7 @@ def test_a_target_container_answers_the_contract(
     target: str, stack: dict[str, containers.Container]
 ) -> None:
     url = stack[target].url
-    for index in (0, 7, 1999):
-        entity_id = f"e{index:07d}"
-        answer = requests.post(url + "/predict", json={"entity_id": entity_id}, timeout=10)
-        assert answer.status_code == 200, answer.text
-        assert answer.json()["scores"] == scores_for(entity_id)
+    assert_right_scores(url)
     assert (
         requests.post(url + "/predict", json={"entity_id": "ghost"}, timeout=10).status_code == 404
     )

@@ -24,7 +24,7 @@ from harness import containers, images
 from harness.processes import ROOT, http_ready
 from scoring.answers import scores_for
 from tests import podman_kube
-from tests.servers import seed_store, wait_for
+from tests.servers import assert_right_scores, seed_store, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.containers]
 
@@ -136,13 +136,7 @@ def _under_load(
 
 def test_each_entry_pod_answers_with_the_right_scores(topology: dict[str, str]) -> None:
     for pod in ENTRY_PODS:
-        for index in (0, 7, 1999):
-            entity = f"e{index:07d}"
-            answer = requests.post(
-                topology[pod] + "/predict", json={"entity_id": entity}, timeout=10
-            )
-            assert answer.status_code == 200, answer.text
-            assert answer.json()["scores"] == scores_for(entity)
+        assert_right_scores(topology[pod])
         ghost = requests.post(topology[pod] + "/predict", json={"entity_id": "ghost"}, timeout=10)
         assert ghost.status_code == 404
 
@@ -201,11 +195,7 @@ def test_the_comparison_serves_each_service_in_its_own_container(
     names = [server.container, *(model.container for model in server.models)]
     try:
         assert len(set(server.pids)) == 3  # the probe measures all three containers
-        for index in (0, 7, 1999):
-            entity = f"e{index:07d}"
-            answer = requests.post(server.url + "/predict", json={"entity_id": entity}, timeout=10)
-            assert answer.status_code == 200, answer.text
-            assert answer.json()["scores"] == scores_for(entity)
+        assert_right_scores(server.url)
         for model, service in zip(server.models, containers.MODEL_SERVICES, strict=True):
             metrics = requests.get(model.url + "/metrics", timeout=10).text
             assert f'runner_name="{service}"' in metrics  # each container serves one service
