@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.processes import ROOT, Managed, free_port, http_ready, spawn, wait_ready
+from scoring.settings import Settings, as_environment
 from service.runtime import KEEP_ALIVE_S
 
 CONF = ROOT / ".containers" / "containers.conf"
@@ -25,6 +26,8 @@ MEMORY = "2g"
 ENTRY_CPUS, ENTRY_MEMORY = 2.0, "1g"
 MODEL_CPUS, MODEL_MEMORY = 0.5, "512m"
 MODEL_SERVICES = ("ModelA", "ModelB")
+# the model pods' own settings in deploy/k8s/per-service: the batcher that merges entry pods' calls
+PER_SERVICE_MODEL_ENV = as_environment(Settings, model_batcher="continuous")
 PACKAGES = ("podman", "buildah", "runc", "debootstrap")
 
 
@@ -187,7 +190,8 @@ def start_per_service(
             port = free_port()
             args = ["start-http-server", "--service-name", service, "--port", str(port), *serve]
             limits = (MODEL_CPUS, MODEL_MEMORY)
-            models.append(_serve(f"{name}-{service}", image, port, limits, settings, args, log_dir))
+            env_ = {**settings, **PER_SERVICE_MODEL_ENV}
+            models.append(_serve(f"{name}-{service}", image, port, limits, env_, args, log_dir))
         port = free_port()
         depends = [f"--depends={s}={m.url}" for s, m in zip(MODEL_SERVICES, models, strict=True)]
         args = [

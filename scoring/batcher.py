@@ -18,6 +18,10 @@ as long as each arrives within regather_ms of the one before (or of the
 completion), and never more than regather_max_ms in all. A lone caller is
 never held (its own return is the one arrival expected); Poisson arrivals,
 spaced at random, end the wait at their first gap longer than regather_ms.
+
+Arrivals are counted in calls: submit() is a call of one item, submit_all() a
+call of many (a batch another batcher formed, such as an entry pod's), so a
+model service regathers its callers, not their items.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class Overloaded(Exception):
 class _Pending(Generic[In, Out]):
     item: In
     future: asyncio.Future[tuple[Out, float]]
+    call: int  # the call it came in: the items of one submit_all share it
     queued_at: float = field(default_factory=time.perf_counter)
 
 
@@ -62,7 +67,7 @@ class ContinuousBatcher(Generic[In, Out]):
         self.batches_in_flight = batches_in_flight
         self.regather_gap_s = regather_ms / 1000
         self.regather_max_s = regather_max_ms / 1000
-        # the last completion: when, its size, the arrivals since and the latest one's time
+        # the last completion: when, its calls, the calls arrived since and the latest one's time
         self._completed_at = 0.0
         self._completed_size = 0
         self._arrivals_since = 0
@@ -72,24 +77,32 @@ class ContinuousBatcher(Generic[In, Out]):
         self._slots: asyncio.Semaphore | None = None
         self._worker: asyncio.Task[None] | None = None
         self._out: set[asyncio.Task[None]] = set()
+        self._calls = 0
         self.batches = 0
         self.items = 0
 
     async def submit(self, item: In) -> tuple[Out, float]:
         """Return the item's result and how many ms it waited for its batch to start."""
-        if len(self._queue) >= self.max_queue:
+        (done,) = await self.submit_all([item])
+        return done
+
+    async def submit_all(self, items: Sequence[In]) -> list[tuple[Out, float]]:
+        """Submit the items as one call: each one's result and its wait for its batch, in order."""
+        if len(self._queue) + len(items) > self.max_queue:
             raise Overloaded
         if self._worker is None or self._worker.done():
             self._wakeup = asyncio.Event()
             self._slots = asyncio.Semaphore(self.batches_in_flight)
             self._worker = asyncio.create_task(self._run())
-        pending: _Pending[In, Out] = _Pending(item, asyncio.get_running_loop().create_future())
-        self._queue.append(pending)
+        loop = asyncio.get_running_loop()
+        self._calls += 1
+        pending = [_Pending[In, Out](item, loop.create_future(), self._calls) for item in items]
+        self._queue.extend(pending)
         self._arrivals_since += 1
-        self._arrived_at = pending.queued_at
+        self._arrived_at = time.perf_counter()
         assert self._wakeup is not None
         self._wakeup.set()
-        return await pending.future
+        return list(await asyncio.gather(*(p.future for p in pending)))
 
     async def _run(self) -> None:
         assert self._wakeup is not None and self._slots is not None
@@ -146,7 +159,7 @@ class ContinuousBatcher(Generic[In, Out]):
             if not pending.future.done():
                 pending.future.set_result((result, (started - pending.queued_at) * 1000))
         self._completed_at = time.perf_counter()
-        self._completed_size = len(batch)
+        self._completed_size = len({p.call for p in batch})
         self._arrivals_since = 0
 
     async def close(self) -> None:

@@ -88,6 +88,18 @@ class Settings(BaseSettings):
     regather_max_ms: float = Field(
         default=12.0, ge=0, le=100, description="The longest such wait after a completion."
     )
+    model_regather_ms: float = Field(
+        default=20.0,
+        ge=0,
+        le=50,
+        description="Continuous model batcher: after a batch merged from k calls completes, "
+        "the next waits for k calls while each comes within this many ms of the last (the "
+        "entry pods coming back), so several entry pods share batches instead of taking "
+        "turns; a lone caller is never held; 0: off.",
+    )
+    model_regather_max_ms: float = Field(
+        default=30.0, ge=0, le=100, description="The longest such wait after a completion."
+    )
     max_in_flight: int = Field(
         default=512,
         ge=1,

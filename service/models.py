@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -44,7 +43,8 @@ class ModelOutput(BaseModel):
 #   the knobs from settings (the shipped default); a call carrying a list of
 #   items is one job whose items count toward max_batch_size;
 # - "continuous": a plain API that feeds an in-process continuous batcher,
-#   which never waits on purpose (see scoring/batcher.py);
+#   which never waits on purpose except to regather the calls of its last
+#   batch (see scoring/batcher.py): what merges several entry pods' batches;
 # - "none": one call at a time, as it arrives.
 # Every mode takes a list, so the entry services call them all the same way.
 _API_OPTIONS: dict[str, Any] = (
@@ -72,7 +72,11 @@ class _BatchedModel:
         self.batcher: ContinuousBatcher[ModelInput, ModelOutput] | None = None
         if settings.model_batcher == "continuous":
             self.batcher = ContinuousBatcher(
-                self._score, settings.max_batch_size, settings.max_queue
+                self._score,
+                settings.max_batch_size,
+                settings.max_queue,
+                regather_ms=settings.model_regather_ms,
+                regather_max_ms=settings.model_regather_max_ms,
             )
         # items per model call, whatever formed the batch: BentoML's own
         # histogram counts calls, and a call from the batching entry carries many
@@ -102,7 +106,8 @@ class _BatchedModel:
         if self.batcher is None:
             return await self._score(items)
         try:
-            done = await asyncio.gather(*(self.batcher.submit(item) for item in items))
+            # one call, however many items: the batcher regathers its callers
+            done = await self.batcher.submit_all(items)
         except Overloaded as exc:
             raise ServiceUnavailable("process is overloaded") from exc
         return [output for output, _ in done]

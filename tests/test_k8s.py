@@ -325,3 +325,13 @@ def test_the_comparisons_per_service_limits_are_the_manifests() -> None:
     model = (containers.MODEL_CPUS, mib(containers.MODEL_MEMORY))
     assert limits("scoring-entry") == entry
     assert limits("scoring-model-a") == limits("scoring-model-b") == model
+
+
+def test_the_model_pods_regather_entry_pods_and_so_does_the_comparison() -> None:
+    """Several entry pods' batches merge only with the continuous batcher's regather
+    (docs/cluster.md); harness/containers.py gives the per-service rung the same setting."""
+    docs = _documents()
+    for name in ("scoring-model-a", "scoring-model-b"):
+        env = {e["name"]: e["value"] for e in _container(docs[("Deployment", name)])["env"]}
+        assert env == containers.PER_SERVICE_MODEL_ENV == {"SCORING_MODEL_BATCHER": "continuous"}
+    assert Settings.model_fields["model_regather_ms"].default > 0

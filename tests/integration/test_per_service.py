@@ -142,11 +142,11 @@ def test_each_entry_pod_answers_with_the_right_scores(topology: dict[str, str]) 
 
 
 def test_one_model_pod_serves_the_batches_of_both_entry_pods(topology: dict[str, str]) -> None:
-    """Every item of both entry pods' batches reaches the one pod of each model service, in
-    no more calls than the entry pods sent. Whether calls from the two pods merge into one
-    model batch is printed, not required: each entry pod has one batch out at a time
-    (SCORING_BATCHES_IN_FLIGHT=1), and here the two took turns at the serial model far
-    more often than they merged (docs/cluster.md)."""
+    """Every item of both entry pods' batches reaches the one pod of each model service, and
+    the two pods' calls merge into shared model batches: the model pods' continuous
+    batcher regathers its callers (SCORING_MODEL_BATCHER=continuous in their manifests).
+    With BentoML's adaptive batcher the pods took turns, about one call per batch
+    (docs/cluster.md); here a fifth of the calls saved is required, about half is usual."""
     entries = [topology[pod] for pod in ENTRY_PODS]
     models = {m: topology[f"{m}-pod-0"] for m in MODELS}
     entry_before = [_histogram(url, "scoring_entry_batch_size") for url in entries]
@@ -163,7 +163,7 @@ def test_one_model_pod_serves_the_batches_of_both_entry_pods(topology: dict[str,
         calls, model_items = _grown(url, "scoring_model_batch_size", model_before[model])
         print(f"{model}: {calls:.0f} calls for the entry pods' {batches} batches of {items:.0f}")
         assert model_items == items, (model, model_items, items)
-        assert 0 < calls <= sum(batches), (model, calls, batches)
+        assert 0 < calls <= 0.8 * sum(batches), (model, calls, batches)
 
 
 def test_a_model_pod_restarted_under_load_costs_only_fast_503s(topology: dict[str, str]) -> None:

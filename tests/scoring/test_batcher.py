@@ -177,3 +177,60 @@ async def test_regather_never_waits_past_its_cap() -> None:
     assert handler.batches[-1] == [1, 2]
     assert waited_first < 60 + 40
     await batcher.close()
+
+
+async def _pods(batcher: ContinuousBatcher[int, int], pods: int, rounds: int) -> None:
+    """Callers that each submit a batch of their own (3 items) and come back after it."""
+
+    async def pod(n: int) -> None:
+        await asyncio.sleep(0.003 * n)
+        for _ in range(rounds):
+            done = await batcher.submit_all([10 * n, 10 * n + 1, 10 * n + 2])
+            assert [result for result, _ in done] == [20 * n, 20 * n + 2, 20 * n + 4]
+            await asyncio.sleep(0.002)  # the pod's turnaround before its next batch
+
+    await asyncio.gather(*(pod(n) for n in range(pods)))
+
+
+async def test_calls_of_many_items_are_regathered_as_calls() -> None:
+    """A model service's callers are entry pods sending batches: regather counts their
+    calls, so two pods' batches of 3 ride one model batch instead of taking turns."""
+    handler = SlowDouble(0.02)
+    batcher = ContinuousBatcher(handler, 128, 1000, regather_ms=10, regather_max_ms=20)
+    await _pods(batcher, 2, rounds=8)
+    assert [len(b) for b in handler.batches][-5:-1] == [6] * 4
+    await batcher.close()
+
+
+async def test_without_regather_two_pods_take_turns() -> None:
+    handler = SlowDouble(0.02)
+    batcher = ContinuousBatcher(handler, 128, 1000)
+    await _pods(batcher, 2, rounds=8)
+    assert [len(b) for b in handler.batches][-5:-1] == [3] * 4
+    await batcher.close()
+
+
+async def test_a_lone_pod_is_never_held() -> None:
+    handler = SlowDouble(0.01)
+    batcher = ContinuousBatcher(handler, 128, 1000, regather_ms=200, regather_max_ms=500)
+    for n in range(4):
+        # each call smaller than the last: counted in items, its return would fall short
+        # of the last batch and wait out the gap; counted in calls, it is the one expected
+        done = await batcher.submit_all([n] * (4 - n))
+        assert max(waited for _, waited in done) < 100
+    await batcher.close()
+
+
+async def test_a_call_that_would_overfill_the_queue_is_refused_whole() -> None:
+    handler = SlowDouble(0.05)
+    batcher = ContinuousBatcher(handler, 2, max_queue=4)
+    running = asyncio.create_task(batcher.submit_all([1, 2]))
+    await asyncio.sleep(0.01)  # the first two are the batch being run; the queue is empty
+    queued = asyncio.create_task(batcher.submit_all([3, 4, 5]))
+    await asyncio.sleep(0.01)
+    with pytest.raises(Overloaded):
+        await batcher.submit_all([6, 7])  # 3 queued + 2 > 4: none of the two is queued
+    assert [r for r, _ in await queued] == [6, 8, 10]
+    await running
+    assert sorted(i for b in handler.batches for i in b) == [1, 2, 3, 4, 5]
+    await batcher.close()
