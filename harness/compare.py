@@ -123,7 +123,7 @@ def _refuse_what_cannot_run(parser: argparse.ArgumentParser, args: argparse.Name
         )
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def interrupt(signum: int, frame: object) -> None:
     # SIGTERM (timeout, a CI cancel, kill) and SIGHUP clean up as Ctrl-C does:
     # every server is stopped by the block that started it
     raise KeyboardInterrupt(signal.Signals(signum).name)
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the comparison and write the report; exit 1 when a checked target is missed."""
     args = parse_args(argv)
     for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _interrupt)
+        signal.signal(signum, interrupt)
     if args.model_cost is not None:  # every server this run starts inherits it
         os.environ.update(args.model_cost.environment())
     out = args.results / now()

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import signal
 import sys
 import time
 import urllib.request
@@ -24,20 +25,23 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
-from harness import environment, pods_load, processes, store
+from harness import compare, environment, pods_load, processes, store
 from loadgen.probe import histogram_totals
 from scoring import metrics
 from scoring.settings import Settings, as_environment
 
-# the model services' batchers compared: BentoML's adaptive batcher (the single
-# pod's), and the continuous batcher that regathers its callers (per-service's)
 Answers = tuple[list[float], int]  # the milliseconds of every 200, the count of other answers
 
+# what the entry and model services are served with, compared: BentoML's adaptive
+# batcher in the model services with each entry pod's one batch out at a time (the
+# single pod's), with two out (pipelined: an entry pod's next batch waits at the
+# model beside the other pods'), and the continuous batcher that regathers its callers
 BATCHERS: dict[str, dict[str, str]] = {
-    "adaptive": as_environment(Settings, model_batcher="adaptive"),
-    "continuous": as_environment(Settings, model_batcher="continuous"),
+    "adaptive": as_environment(Settings, model_batcher="adaptive", batches_in_flight=1),
+    "adaptive-pipelined": as_environment(Settings, model_batcher="adaptive", batches_in_flight=2),
+    "continuous": as_environment(Settings, model_batcher="continuous", batches_in_flight=1),
     "continuous-no-regather": as_environment(
-        Settings, model_batcher="continuous", model_regather_ms=0
+        Settings, model_batcher="continuous", model_regather_ms=0, batches_in_flight=1
     ),
 }
 
@@ -184,10 +188,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pods", type=int, default=2, help="entry pods (default 2)")
     parser.add_argument("--callers", type=_ints, default=[1, 4, 16], help="per entry pod")
-    parser.add_argument("--rates", type=_ints, default=[20, 60], help="open loop, rps in all")
+    parser.add_argument("--rates", type=_ints, default=[20, 60, 120], help="open loop, rps in all")
     parser.add_argument("--seconds", type=float, default=10.0, help="per point")
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--batchers", type=_batchers, default=["adaptive", "continuous"])
+    parser.add_argument(
+        "--batchers", type=_batchers, default=["adaptive", "adaptive-pipelined", "continuous"]
+    )
     parser.add_argument("--results", type=Path, default=processes.ROOT / "results")
     return parser
 
@@ -213,6 +219,8 @@ def _batchers(text: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Run the measurement; write summary.json and report.md; print where."""
     args = _parser().parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # stop every server, as Ctrl-C does
+        signal.signal(signum, compare.interrupt)
     out = args.results / time.strftime("entry-pods-%Y%m%dT%H%M%SZ", time.gmtime())
     out.mkdir(parents=True)
     points = run(args, out / "logs")

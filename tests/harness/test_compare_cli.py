@@ -54,9 +54,9 @@ def test_a_model_cost_that_is_not_a_line_is_refused_with_an_example(
     with pytest.raises(SystemExit) as stopped:
         main([f"--model-cost={given}", "--results", str(tmp_path / "results")])
     assert stopped.value.code == 2
-    assert "give BASE_MS,PER_ITEM_MS, two finite numbers not below 0 (for example 45,0.5)" in (
-        capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert "give BASE_MS,PER_ITEM_MS (two finite numbers not below 0, for example 45,0.5)" in err
+    assert "a table of batch size to ms (1:45,128:110), or one of flat, accelerator, cpu" in err
     assert not (tmp_path / "results").exists()
 
 

@@ -1,0 +1,74 @@
+"""The cost curve: where batching stops paying, its report, and the batch-curve measurement."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from harness import batch_curve, cost_curve, model_cost
+from harness.report.cost_curve import render
+
+
+def _point(per_item: float, shipped: float, baseline: float) -> dict[str, Any]:
+    def rung(name: str, rps: float) -> dict[str, Any]:
+        return {
+            "rung": name,
+            "rps": rps,
+            "p99_ms": 200.0,
+            "capacity_rps": rps / 2,
+            "generator_limit_rps": None,
+        }
+
+    return {
+        "run": f"quick-{per_item:g}",
+        "base_ms": 45.0,
+        "per_item_ms": per_item,
+        "users": 200,
+        "commit": "abcdef0123",
+        "rungs": {"baseline": rung("sync-seq", baseline), "shipped": rung("shipped", shipped)},
+    }
+
+
+def test_the_crossover_is_the_pair_of_costs_around_the_shipped_rungs_fall() -> None:
+    points = [_point(45, 20, 25), _point(0, 700, 50), _point(2, 300, 50), _point(20, 40, 30)]
+    assert cost_curve.crossover(points, "rps") == (20, 45)
+    assert cost_curve.crossover(points[1:3], "rps") is None
+
+
+def test_the_report_shows_every_point_and_says_where_batching_stops_paying(
+    tmp_path: Path,
+) -> None:
+    points = [_point(0, 700, 50), _point(20, 40, 30), _point(45, 20, 25)]
+    curve = {
+        "command": "python -m harness.cost_curve --per-item 0,20,45",
+        "points": points,
+        "crossover_rps": cost_curve.crossover(points, "rps"),
+        "crossover_capacity": cost_curve.crossover(points, "capacity_rps"),
+        "profiles": {"flat": {"per_item_ms": 0.0, "source": "the sleeping model"}},
+    }
+    render(curve, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "falls to the baseline's between 20 and 45 ms per item" in text
+    assert "| 20 | 3.2x | shipped BentoML (`shipped`) | 40 | 200 | 20 |" in text
+    assert "(commit abcdef0)" in text and "- `flat`: 0.00 ms per item; the sleeping model" in text
+    assert (tmp_path / "cost_curve.png").stat().st_size > 10_000
+
+
+def test_a_batch_curve_measured_is_the_line_the_function_sleeps() -> None:
+    def sleeps(batch: Any) -> None:
+        time.sleep((4 + 0.05 * len(batch)) / 1000)
+
+    table = batch_curve.measure(sleeps, [1, 16, 64, 128], features=4, seconds=0.2)
+    line = model_cost.fit(table)
+    # sleeps overshoot by a scheduler tick at most: the line is found, not exactly
+    assert line.base_ms == pytest.approx(4, abs=1.5)
+    assert line.per_item_ms == pytest.approx(0.05, abs=0.015)
+
+
+def test_the_example_model_scores_each_row() -> None:
+    predict = batch_curve.example_mlp(hidden=8)
+    assert predict(np.zeros((5, 16), dtype=np.float32)).shape == (5, 1)
