@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import compare, environment, pods_load, processes, store
+from harness.report.entry_pods import report
 from loadgen.probe import histogram_totals
 from scoring import metrics
 from scoring.settings import Settings, as_environment
@@ -80,10 +81,14 @@ def topology(log_dir: Path, env: dict[str, str], pods: int) -> Iterator[tuple[li
         yield [entry.url for entry in entries], model_a.url
 
 
-def _count(url: str, metric: str, labels: dict[str, str] | None = None) -> float:
-    """Observations of a histogram on a server's /metrics."""
+def _totals(url: str, metric: str, labels: dict[str, str] | None = None) -> tuple[float, float]:
+    """(sum, count) of a histogram on a server's /metrics."""
     with urllib.request.urlopen(url + "/metrics", timeout=10) as answer:
-        return histogram_totals(answer.read().decode(), metric, labels)[1]
+        return histogram_totals(answer.read().decode(), metric, labels)
+
+
+def _count(url: str, metric: str) -> float:
+    return _totals(url, metric)[1]
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -100,10 +105,11 @@ def measure(
     """One point: the load on the entry pods, the batches they formed and ModelA's calls."""
     model = {"model": "model_a"}
     batches_before = sum(_count(url, metrics.ENTRY_BATCH) for url in entries)
-    calls_before = _count(model_a, metrics.MODEL_BATCH, model)
+    items_before, calls_before = _totals(model_a, metrics.MODEL_BATCH, model)
     latencies, failed = asyncio.run(load())
     batches = sum(_count(url, metrics.ENTRY_BATCH) for url in entries) - batches_before
-    calls = _count(model_a, metrics.MODEL_BATCH, model) - calls_before
+    items, calls = _totals(model_a, metrics.MODEL_BATCH, model)
+    items, calls = items - items_before, calls - calls_before
     return {
         "answers": len(latencies),
         "failed": failed,
@@ -112,6 +118,7 @@ def measure(
         "p99_ms": _quantile(latencies, 0.99),
         "entry_batches": batches,
         "model_a_calls": calls,
+        "items_per_call": items / calls if calls else None,
         "batches_per_call": batches / calls if calls else None,
     }
 
@@ -138,7 +145,8 @@ def run(args: argparse.Namespace, log_dir: Path) -> list[dict[str, Any]]:
     with store.feature_store(log_dir, 2000) as redis_url:
         for repeat in range(args.repeats):
             for batcher in args.batchers:
-                env = {"REDIS_URL": redis_url, **BATCHERS[batcher]}
+                size = as_environment(Settings, max_batch_size=args.max_batch_size)
+                env = {"REDIS_URL": redis_url, **BATCHERS[batcher], **size}
                 with topology(log_dir, env, args.pods) as (entries, model_a):
                     asyncio.run(pods_load.closed_loop(entries, 4, 2))  # connections, warm code
                     for label, load in _points(args, entries).items():
@@ -150,45 +158,17 @@ def run(args: argparse.Namespace, log_dir: Path) -> list[dict[str, Any]]:
     return points
 
 
-def report(summary: dict[str, Any]) -> str:
-    """The run as Markdown: conditions, then one row per batcher and load."""
-    conditions, machine = summary["conditions"], summary["environment"]
-    lines = [
-        f"# {conditions['pods']} entry pods on one ModelA and one ModelB",
-        "",
-        f"`{summary['command']}` at commit `{machine['commit']}`"
-        f"{' (dirty tree)' if machine['dirty'] else ''}: every server a process on "
-        f"this machine's {machine['cores']} cores with the load's client (aiohttp, one "
-        f"process), {conditions['seconds']:g} s a point, each batcher measured "
-        f"{conditions['repeats']} time(s), interleaved. Median over repeats, answers summed; "
-        "open-loop latency from the scheduled send.",
-        "",
-        "| model batcher | load | answers | rps | p50 ms | p99 ms | "
-        "entry batches per ModelA call |",
-        "|---|---|---:|---:|---:|---:|---:|",
-    ]
-    labels = list(dict.fromkeys(p["load"] for p in summary["points"]))
-    for batcher in conditions["batchers"]:
-        for label in labels:
-            rows = [p for p in summary["points"] if (p["batcher"], p["load"]) == (batcher, label)]
-
-            def median(key: str, rows: list[dict[str, Any]] = rows) -> float:
-                values = sorted(r[key] for r in rows if r[key] is not None)
-                return float(values[len(values) // 2])
-
-            lines.append(
-                f"| {batcher} | {label} | {sum(r['answers'] for r in rows)} | "
-                f"{median('rps'):.0f} | {median('p50_ms'):.0f} | {median('p99_ms'):.0f} | "
-                f"{median('batches_per_call'):.2f} |"
-            )
-    return "\n".join(lines) + "\n"
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pods", type=int, default=2, help="entry pods (default 2)")
     parser.add_argument("--callers", type=_ints, default=[1, 4, 16], help="per entry pod")
     parser.add_argument("--rates", type=_ints, default=[20, 60, 120], help="open loop, rps in all")
+    parser.add_argument(
+        "--max-batch-size",
+        type=int,
+        default=Settings.model_fields["max_batch_size"].default,
+        help="of every batcher: a smaller one lets this machine fill a model pod's batches",
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="per point")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ import numpy as np
 import pytest
 
 from harness import batch_curve, cost_curve, model_cost
+from harness.processes import ROOT
 from harness.report.cost_curve import render
 
 
@@ -72,3 +75,19 @@ def test_a_batch_curve_measured_is_the_line_the_function_sleeps() -> None:
 def test_the_example_model_scores_each_row() -> None:
     predict = batch_curve.example_mlp(hidden=8)
     assert predict(np.zeros((5, 16), dtype=np.float32)).shape == (5, 1)
+
+
+@pytest.mark.parametrize(
+    "curve", sorted((ROOT / "docs" / "results").glob("cost-curve-*")), ids=lambda p: p.name
+)
+def test_a_committed_cost_curve_is_written_again_from_its_runs(curve: Path, tmp_path: Path) -> None:
+    """What `python -m harness.cost_curve --render` writes: the same figures and report."""
+    copy = tmp_path / curve.name
+    copy.mkdir()
+    for summary in curve.glob("*/summary.json"):
+        (copy / summary.parent.name).mkdir()
+        shutil.copy(summary, copy / summary.parent.name)
+    committed = json.loads((curve / "cost_curve.json").read_text())
+    again = cost_curve.write(copy, committed["command"])
+    assert json.loads(json.dumps(again)) == committed
+    assert (copy / "report.md").read_bytes() == (curve / "report.md").read_bytes()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from harness import entry_pods
+from harness.processes import ROOT
 
 
 @pytest.mark.parametrize(
@@ -56,3 +60,11 @@ def test_the_report_gives_each_batcher_and_load_the_median_of_its_repeats() -> N
     assert "`python -m harness.entry_pods --repeats 3` at commit `abc123`" in text
     assert "| adaptive | 1 callers/pod | 300 | 20 | 93 | 186 | 2.00 |" in text
     assert "| adaptive | 20 rps open loop | 300 | 20 | 98 | 196 | 2.00 |" in text
+
+
+@pytest.mark.parametrize(
+    "run", sorted((ROOT / "docs" / "results").glob("entry-pods-*")), ids=lambda p: p.name
+)
+def test_a_committed_run_re_renders_byte_for_byte(run: Path) -> None:
+    summary = json.loads((run / "summary.json").read_text())
+    assert entry_pods.report(summary).encode() == (run / "report.md").read_bytes()

@@ -192,9 +192,19 @@ def test_a_soak_is_judged_on_errors_and_each_process_memory(tmp_path: Path) -> N
     assert (tmp_path / "soak.png").stat().st_size > 0
 
 
-@pytest.mark.parametrize(
-    "run", sorted(COMMITTED_RUN.glob("*/summary.json")), ids=lambda p: p.parent.name
+# every committed comparison: the curated runs and the runs of each committed cost
+# curve (harness.entry_pods writes a summary of its own: tests/harness/test_entry_pods.py)
+COMPARISONS = sorted(
+    p
+    for p in [
+        *COMMITTED_RUN.glob("*/summary.json"),
+        *COMMITTED_RUN.glob("cost-curve-*/*/summary.json"),
+    ]
+    if not p.parent.name.startswith("entry-pods-")
 )
+
+
+@pytest.mark.parametrize("run", COMPARISONS, ids=lambda p: p.parent.name)
 def test_a_committed_run_re_renders_byte_for_byte(run: Path) -> None:
     # what python -m harness.report writes as report.md (the CLI itself: below)
     data = summary_file.load(run)
