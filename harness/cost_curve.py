@@ -49,6 +49,7 @@ def point(run_dir: Path) -> dict[str, Any]:
             "p99_ms": step["p99_ms"],
             "capacity_rps": capacity.capacity(run, name),
             "generator_limit_rps": capacity.generator_limit(run, name),
+            "estimate_rps": _estimate(run, name),
         }
     return {
         "run": run_dir.name,
@@ -60,14 +61,27 @@ def point(run_dir: Path) -> dict[str, Any]:
     }
 
 
+def _estimate(run: Run, name: str) -> float | None:
+    """The highest valid rate whose p99 met the SLO, decided or not (too few answers)."""
+    met = [
+        s["open_loop"]["offered_rps"]
+        for s in run.swept.get(name, [])
+        if s["open_loop"]["valid"] and s["open_loop"]["p99_ms"] <= run.slo_ms
+    ]
+    return max(met, default=None)
+
+
 def crossover(points: list[dict[str, Any]], measure: str) -> tuple[float, float] | None:
     """The per-item costs between which the shipped rung falls to the baseline or below."""
 
     def ratio(p: dict[str, Any]) -> float:
-        shipped, base = p["rungs"]["shipped"][measure], p["rungs"]["baseline"][measure]
-        return (shipped or 0.0) / base if base else math.inf
+        return float(p["rungs"]["shipped"][measure] / p["rungs"]["baseline"][measure])
 
-    ordered = sorted(points, key=lambda p: p["per_item_ms"])
+    # only where both were measured (a capacity no point decided is left out)
+    known = [
+        p for p in points if p["rungs"]["shipped"][measure] and p["rungs"]["baseline"][measure]
+    ]
+    ordered = sorted(known, key=lambda p: p["per_item_ms"])
     for before, after in itertools.pairwise(ordered):
         if ratio(before) > 1 >= ratio(after):
             return before["per_item_ms"], after["per_item_ms"]

@@ -17,18 +17,30 @@ STYLES = {"baseline": "s--", "shipped": "o-", "edge": "^:"}
 
 
 def _cap(rung: dict[str, Any]) -> str:
-    cap = rung["capacity_rps"]
-    text = "none" if cap is None else f"{cap:.0f}"
-    return f">= {text}" if rung["generator_limit_rps"] is not None else text
+    cap, estimate = rung["capacity_rps"], rung.get("estimate_rps")
+    if cap is None:
+        met = f"; p99 met at {estimate:.0f} rps on too few answers" if estimate else ""
+        return f"none decided{met}"
+    return f">= {cap:.0f}" if rung["generator_limit_rps"] is not None else f"{cap:.0f}"
 
 
 def _crossing(curve: dict[str, Any], key: str, what: str) -> str:
     found = curve[key]
+    measure = "rps" if key == "crossover_rps" else "capacity_rps"
+    known = [
+        p["per_item_ms"]
+        for p in curve["points"]
+        if p["rungs"]["shipped"][measure] and p["rungs"]["baseline"][measure]
+    ]
     if found is None:
-        return f"The shipped service's {what} stays above the baseline's at every cost measured."
+        costs = ", ".join(f"{c:.3g}" for c in known) or "none"
+        return (
+            f"The shipped service's {what} stays above the baseline's at every cost where "
+            f"both were decided (per item ms: {costs})."
+        )
     low, high = found
     return (
-        f"The shipped service's {what} falls to the baseline's between {low:g} and {high:g} ms "
+        f"The shipped service's {what} falls to the baseline's between {low:.3g} and {high:.3g} ms "
         "per item: past that, batching on one model copy no longer pays against the "
         "baseline's copy per worker."
     )
@@ -42,10 +54,12 @@ def table(curve: dict[str, Any]) -> list[str]:
     for p in curve["points"]:
         per, base = p["per_item_ms"], p["base_ms"]
         ceiling = f"{(base + per) / per:.1f}x" if per else "none"
+        per_text = f"{per:.3g}"
         for role, rung in p["rungs"].items():
             lines.append(
-                f"| {per:g} | {ceiling} | {LABELS[role]} (`{rung['rung']}`) | {rung['rps']:.0f} | "
-                f"{rung['p99_ms']:.0f} | {_cap(rung)} | [{p['run']}]({p['run']}/report.md) |"
+                f"| {per_text} | {ceiling} | {LABELS[role]} (`{rung['rung']}`) | "
+                f"{rung['rps']:.0f} | {rung['p99_ms']:.0f} | {_cap(rung)} | "
+                f"[{p['run']}]({p['run']}/report.md) |"
             )
     return lines
 
@@ -54,13 +68,28 @@ def plot(curve: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, key, title in (
         (axes[0], "rps", "closed-loop throughput"),
-        (axes[1], "capacity_rps", "capacity under the p99 SLO"),
+        (axes[1], "capacity_rps", "capacity under the p99 SLO (hollow: not decided)"),
     ):
         for role, label in LABELS.items():
-            xs = [p["per_item_ms"] for p in curve["points"] if role in p["rungs"]]
-            ys = [p["rungs"][role][key] or 0 for p in curve["points"] if role in p["rungs"]]
-            ax.plot(xs, ys, STYLES[role], label=label)
+            points = [p for p in curve["points"] if role in p["rungs"]]
+            known = [p for p in points if p["rungs"][role][key] is not None]
+            xs = [p["per_item_ms"] for p in known]
+            line = ax.plot(xs, [p["rungs"][role][key] for p in known], STYLES[role], label=label)
+            # where no point was decided: the rate whose p99 met the SLO on too few answers
+            guessed = [p for p in points if p["rungs"][role][key] is None]
+            guessed = [p for p in guessed if p["rungs"][role].get("estimate_rps")]
+            ax.plot(
+                [p["per_item_ms"] for p in guessed],
+                [p["rungs"][role]["estimate_rps"] for p in guessed],
+                STYLES[role][0],
+                mfc="none",
+                color=line[0].get_color(),
+                markersize=9,
+            )
         ax.set_xscale("symlog", linthresh=1)
+        costs = [p["per_item_ms"] for p in curve["points"]]
+        ax.set_xticks(costs, [f"{c:.3g}" for c in costs])
+        ax.set_ylim(bottom=0)
         ax.set_xlabel("model cost per item of a batch, ms (base 45 ms a call)")
         ax.set_ylabel("requests/s")
         ax.set_title(title)

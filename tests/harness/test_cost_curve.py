@@ -91,3 +91,24 @@ def test_a_committed_cost_curve_is_written_again_from_its_runs(curve: Path, tmp_
     again = cost_curve.write(copy, committed["command"])
     assert json.loads(json.dumps(again)) == committed
     assert (copy / "report.md").read_bytes() == (curve / "report.md").read_bytes()
+
+
+def test_a_capacity_no_point_decided_is_left_out_of_the_crossover_and_said(
+    tmp_path: Path,
+) -> None:
+    undecided = _point(20, 40, 30)
+    for rung in undecided["rungs"].values():
+        rung["capacity_rps"], rung["estimate_rps"] = None, 12.5
+    points = [_point(0, 700, 50), _point(2, 300, 50), undecided]
+    assert cost_curve.crossover(points, "capacity_rps") is None
+    curve = {
+        "command": "c",
+        "points": points,
+        "crossover_rps": cost_curve.crossover(points, "rps"),
+        "crossover_capacity": None,
+        "profiles": {},
+    }
+    render(curve, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "at every cost where both were decided (per item ms: 0, 2)" in text
+    assert "| none decided; p99 met at 12 rps on too few answers |" in text
