@@ -101,7 +101,7 @@ def test_a_capacity_no_point_decided_is_left_out_of_the_crossover_and_said(
         rung["capacity_rps"], rung["estimate_rps"] = None, 12.5
     points = [_point(0, 700, 50), _point(2, 300, 50), undecided]
     assert cost_curve.crossover(points, "capacity_rps") is None
-    curve = {
+    curve: dict[str, Any] = {
         "command": "c",
         "points": points,
         "crossover_rps": cost_curve.crossover(points, "rps"),

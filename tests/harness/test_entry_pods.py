@@ -9,6 +9,7 @@ import pytest
 
 from harness import entry_pods
 from harness.processes import ROOT
+from harness.report.entry_pods import report
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_the_report_gives_each_batcher_and_load_the_median_of_its_repeats() -> N
         "conditions": {"pods": 2, "seconds": 10.0, "repeats": 3, "batchers": ["adaptive"]},
         "points": points,
     }
-    text = entry_pods.report(summary)
+    text = report(summary)
     assert "`python -m harness.entry_pods --repeats 3` at commit `abc123`" in text
     assert "| adaptive | 1 callers/pod | 300 | 20 | 93 | 186 | 2.00 |" in text
     assert "| adaptive | 20 rps open loop | 300 | 20 | 98 | 196 | 2.00 |" in text
@@ -67,4 +68,4 @@ def test_the_report_gives_each_batcher_and_load_the_median_of_its_repeats() -> N
 )
 def test_a_committed_run_re_renders_byte_for_byte(run: Path) -> None:
     summary = json.loads((run / "summary.json").read_text())
-    assert entry_pods.report(summary).encode() == (run / "report.md").read_bytes()
+    assert report(summary).encode() == (run / "report.md").read_bytes()
