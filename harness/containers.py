@@ -190,8 +190,8 @@ def start_per_service(
             port = free_port()
             args = ["start-http-server", "--service-name", service, "--port", str(port), *serve]
             limits = (MODEL_CPUS, MODEL_MEMORY)
-            env_ = {**settings, **PER_SERVICE_MODEL_ENV}
-            models.append(_serve(f"{name}-{service}", image, port, limits, env_, args, log_dir))
+            own = {**settings, **PER_SERVICE_MODEL_ENV}
+            models.append(_serve(f"{name}-{service}", image, port, limits, own, args, log_dir))
         port = free_port()
         depends = [f"--depends={s}={m.url}" for s, m in zip(MODEL_SERVICES, models, strict=True)]
         args = [

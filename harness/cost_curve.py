@@ -21,9 +21,10 @@ from typing import Any
 
 from harness import compare, model_cost, processes, summary
 from harness.report import capacity
-from harness.report.cost_curve import render
+from harness.report.cost_curve import decided, render
 from harness.report.measures import ladder_step
 from harness.report.run import Run
+from loadgen.openloop import within_slo
 
 ROLES = model_cost.DEFAULT_ROLES
 
@@ -66,7 +67,7 @@ def _estimate(run: Run, name: str) -> float | None:
     met = [
         s["open_loop"]["offered_rps"]
         for s in run.swept.get(name, [])
-        if s["open_loop"]["valid"] and s["open_loop"]["p99_ms"] <= run.slo_ms
+        if s["open_loop"]["valid"] and within_slo(s["open_loop"], run.slo_ms)
     ]
     return max(met, default=None)
 
@@ -77,12 +78,7 @@ def crossover(points: list[dict[str, Any]], measure: str) -> tuple[float, float]
     def ratio(p: dict[str, Any]) -> float:
         return float(p["rungs"]["shipped"][measure] / p["rungs"]["baseline"][measure])
 
-    # only where both were measured (a capacity no point decided is left out)
-    known = [
-        p for p in points if p["rungs"]["shipped"][measure] and p["rungs"]["baseline"][measure]
-    ]
-    ordered = sorted(known, key=lambda p: p["per_item_ms"])
-    for before, after in itertools.pairwise(ordered):
+    for before, after in itertools.pairwise(decided(points, measure)):
         if ratio(before) > 1 >= ratio(after):
             return before["per_item_ms"], after["per_item_ms"]
     return None

@@ -21,17 +21,16 @@ import signal
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from harness import compare, environment, pods_load, processes, store
 from harness.report.entry_pods import report
 from loadgen.probe import histogram_totals
+from loadgen.windows import percentiles
 from scoring import metrics
 from scoring.settings import Settings, as_environment
-
-Answers = tuple[list[float], int]  # the milliseconds of every 200, the count of other answers
 
 # what the entry and model services are served with, compared: BentoML's adaptive
 # batcher in the model services with each entry pod's one batch out at a time (the
@@ -55,12 +54,7 @@ def _serve(log_dir: Path, service: str, env: dict[str, str], *depends: str) -> p
     argv += ["start-http-server", str(processes.ROOT), "--service-name", service]
     argv += ["--host", "127.0.0.1", "--port", str(port)]
     argv += [f"--depends={d}" for d in depends]
-    full_env = {
-        "BENTOML_CONFIG": str(processes.ROOT / "bentoconfiguration.yaml"),
-        "BENTOML_HOME": str(log_dir / f"bentoml-home-{port}"),  # a metrics directory each
-        "BENTOML_DO_NOT_TRACK": "True",
-        **env,
-    }
+    full_env = {**processes.bento_env(log_dir, port), **env}
     managed = processes.spawn(f"{service}-{port}", argv, url, log_dir, full_env)
     return processes.wait_ready(managed, lambda: processes.http_ready(url + "/readyz"), 120)
 
@@ -91,15 +85,10 @@ def _count(url: str, metric: str) -> float:
     return _totals(url, metric)[1]
 
 
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def measure(
     entries: list[str],
     model_a: str,
-    load: Callable[[], Coroutine[Any, Any, Answers]],
+    load: pods_load.Load,
     seconds: float,
 ) -> dict[str, Any]:
     """One point: the load on the entry pods, the batches they formed and ModelA's calls."""
@@ -107,6 +96,7 @@ def measure(
     batches_before = sum(_count(url, metrics.ENTRY_BATCH) for url in entries)
     items_before, calls_before = _totals(model_a, metrics.MODEL_BATCH, model)
     latencies, failed = asyncio.run(load())
+    p50, p99 = percentiles(latencies, [50, 99])
     batches = sum(_count(url, metrics.ENTRY_BATCH) for url in entries) - batches_before
     items, calls = _totals(model_a, metrics.MODEL_BATCH, model)
     items, calls = items - items_before, calls - calls_before
@@ -114,8 +104,8 @@ def measure(
         "answers": len(latencies),
         "failed": failed,
         "rps": len(latencies) / seconds,
-        "p50_ms": _quantile(latencies, 0.50),
-        "p99_ms": _quantile(latencies, 0.99),
+        "p50_ms": p50,
+        "p99_ms": p99,
         "entry_batches": batches,
         "model_a_calls": calls,
         "items_per_call": items / calls if calls else None,
@@ -123,11 +113,9 @@ def measure(
     }
 
 
-def _points(
-    args: argparse.Namespace, entries: list[str]
-) -> dict[str, Callable[[], Coroutine[Any, Any, Answers]]]:
+def _points(args: argparse.Namespace, entries: list[str]) -> dict[str, pods_load.Load]:
     """Each point's label and its load: closed-loop callers per pod, then open-loop rates."""
-    loads: dict[str, Callable[[], Coroutine[Any, Any, Answers]]] = {}
+    loads: dict[str, pods_load.Load] = {}
     for callers in args.callers:
         loads[f"{callers} callers/pod"] = functools.partial(
             pods_load.closed_loop, entries, callers, args.seconds
@@ -142,10 +130,10 @@ def _points(
 def run(args: argparse.Namespace, log_dir: Path) -> list[dict[str, Any]]:
     """Every batcher at every load, the batchers' order repeated."""
     points = []
+    size = as_environment(Settings, max_batch_size=args.max_batch_size)
     with store.feature_store(log_dir, 2000) as redis_url:
         for repeat in range(args.repeats):
             for batcher in args.batchers:
-                size = as_environment(Settings, max_batch_size=args.max_batch_size)
                 env = {"REDIS_URL": redis_url, **BATCHERS[batcher], **size}
                 with topology(log_dir, env, args.pods) as (entries, model_a):
                     asyncio.run(pods_load.closed_loop(entries, 4, 2))  # connections, warm code

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import aiohttp
 
 Send = Callable[[int], Awaitable[bool]]
+Answers = tuple[list[float], int]  # the milliseconds of every 200, the count of other answers
+Load = Callable[[], Coroutine[Any, Any, Answers]]  # one point's load, ready to run
 
 
 def _sender(session: aiohttp.ClientSession, url: str) -> Send:
@@ -22,7 +25,7 @@ def _sender(session: aiohttp.ClientSession, url: str) -> Send:
     return send
 
 
-async def closed_loop(urls: list[str], callers: int, seconds: float) -> tuple[list[float], int]:
+async def closed_loop(urls: list[str], callers: int, seconds: float) -> Answers:
     """Callers per URL, each sending its next request when the last is answered:
     (the milliseconds of every 200, the count of other answers)."""
     latencies: list[float] = []
@@ -46,7 +49,7 @@ async def closed_loop(urls: list[str], callers: int, seconds: float) -> tuple[li
     return latencies, failed
 
 
-async def open_loop(urls: list[str], rate: float, seconds: float) -> tuple[list[float], int]:
+async def open_loop(urls: list[str], rate: float, seconds: float) -> Answers:
     """Poisson arrivals at `rate` per second in all, each to a URL in turn, each request's
     time counted from its scheduled send: (the milliseconds of every 200, other answers)."""
     latencies: list[float] = []
@@ -63,8 +66,7 @@ async def open_loop(urls: list[str], rate: float, seconds: float) -> tuple[list[
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         senders = [_sender(session, url) for url in urls]
         tasks = []
-        start = time.perf_counter()
-        scheduled = start
+        scheduled = time.perf_counter()
         for sent in range(int(rate * seconds)):
             scheduled += rng.expovariate(rate)
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))

@@ -152,16 +152,19 @@ def start_bento(
     argv = [str(BIN / "bentoml"), "serve", *([service] if service else [])]
     argv += ["--host", "127.0.0.1", "--port", str(port)]
     argv += ["--timeout-keep-alive", str(runtime.KEEP_ALIVE_S)]
-    full_env = {
+    full_env = {**bento_env(log_dir, port), "REDIS_URL": redis_url, **(env or {})}
+    return _serve("bento", argv, port, log_dir, full_env, timeout_s, ready_path)
+
+
+def bento_env(log_dir: Path, port: int) -> dict[str, str]:
+    """What every BentoML server started here runs with, whichever way it is started."""
+    return {
         "BENTOML_CONFIG": str(ROOT / "bentoconfiguration.yaml"),
         # every `bentoml serve` empties $BENTOML_HOME/prometheus_multiproc_dir at
         # start, so servers sharing a home wipe each other's /metrics: one each
         "BENTOML_HOME": str(log_dir / f"bentoml-home-{port}"),
-        "REDIS_URL": redis_url,
         "BENTOML_DO_NOT_TRACK": "True",
-        **(env or {}),
     }
-    return _serve("bento", argv, port, log_dir, full_env, timeout_s, ready_path)
 
 
 def start_bare(

@@ -83,11 +83,16 @@ class ContinuousBatcher(Generic[In, Out]):
 
     async def submit(self, item: In) -> tuple[Out, float]:
         """Return the item's result and how many ms it waited for its batch to start."""
-        (done,) = await self.submit_all([item])
-        return done
+        (pending,) = self._enqueue([item])
+        return await pending.future
 
     async def submit_all(self, items: Sequence[In]) -> list[tuple[Out, float]]:
         """Submit the items as one call: each one's result and its wait for its batch, in order."""
+        pending = self._enqueue(items)
+        return list(await asyncio.gather(*(p.future for p in pending)))
+
+    def _enqueue(self, items: Sequence[In]) -> list[_Pending[In, Out]]:
+        """Queue the items as one call and wake the worker; Overloaded when they do not fit."""
         if len(self._queue) + len(items) > self.max_queue:
             raise Overloaded
         if self._worker is None or self._worker.done():
@@ -102,7 +107,7 @@ class ContinuousBatcher(Generic[In, Out]):
         self._arrived_at = time.perf_counter()
         assert self._wakeup is not None
         self._wakeup.set()
-        return list(await asyncio.gather(*(p.future for p in pending)))
+        return pending
 
     async def _run(self) -> None:
         assert self._wakeup is not None and self._slots is not None

@@ -24,16 +24,20 @@ def _cap(rung: dict[str, Any]) -> str:
     return f">= {cap:.0f}" if rung["generator_limit_rps"] is not None else f"{cap:.0f}"
 
 
-def _crossing(curve: dict[str, Any], key: str, what: str) -> str:
-    found = curve[key]
-    measure = "rps" if key == "crossover_rps" else "capacity_rps"
+def decided(points: list[dict[str, Any]], measure: str) -> list[dict[str, Any]]:
+    """The points, by per-item cost, where both the shipped rung and the baseline have the
+    measure (a capacity that no sweep point decided has none)."""
     known = [
-        p["per_item_ms"]
-        for p in curve["points"]
-        if p["rungs"]["shipped"][measure] and p["rungs"]["baseline"][measure]
+        p for p in points if p["rungs"]["shipped"][measure] and p["rungs"]["baseline"][measure]
     ]
+    return sorted(known, key=lambda p: p["per_item_ms"])
+
+
+def _crossing(curve: dict[str, Any], key: str, measure: str, what: str) -> str:
+    found = curve[key]
     if found is None:
-        costs = ", ".join(f"{c:.3g}" for c in known) or "none"
+        known = decided(curve["points"], measure)
+        costs = ", ".join(f"{p['per_item_ms']:.3g}" for p in known) or "none"
         return (
             f"The shipped service's {what} stays above the baseline's at every cost where "
             f"both were decided (per item ms: {costs})."
@@ -117,8 +121,8 @@ def render(curve: dict[str, Any], out: Path) -> None:
         "",
         "![cost curve](cost_curve.png)",
         "",
-        _crossing(curve, "crossover_rps", "closed-loop throughput"),
-        _crossing(curve, "crossover_capacity", "capacity"),
+        _crossing(curve, "crossover_rps", "rps", "closed-loop throughput"),
+        _crossing(curve, "crossover_capacity", "capacity_rps", "capacity"),
         "",
         *table(curve),
         "",
