@@ -59,6 +59,11 @@ class OpenLoop(TypedDict):
     p99_low_ms: NotRequired[float | None]
     p99_high_ms: NotRequired[float | None]
     verdict: NotRequired[Verdict]
+    # the p99 from the actual send, the launch delays left out, and its 95% lower bound:
+    # a point whose generator fell behind still decides when this bound is over the SLO
+    # (or its p99 from the schedule, delays counted, is decided within it)
+    p99_sent_ms: NotRequired[float]
+    p99_sent_low_ms: NotRequired[float | None]
 
 
 class Step(Measured, ResourceUse):

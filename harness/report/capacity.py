@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from harness.report import queueing
 from harness.report.run import Run
 from harness.report.text import fmt
+from loadgen.openloop import LATE_P99_SHARE_OF_SLO
 from loadgen.steplog import OpenLoop, Step
 
 PREDICTION_TOLERANCE = 0.20
@@ -135,12 +136,12 @@ def headline_rows(run: Run) -> list[list[str]]:
     return rows
 
 
-def point_rows(steps: list[Step]) -> list[list[str]]:
+def point_rows(steps: list[Step], slo_ms: float) -> list[list[str]]:
     rows = []
     for s in steps:
         o = s["open_loop"]
         errors = ", ".join(f"{k}: {v}" for k, v in s["statuses"].items() if k != "200") or "0"
-        verdict = _verdict(o)
+        verdict = _verdict(o) + _despite_delay(o, slo_ms)
         rows.append(
             [
                 fmt(o["offered_rps"], 1),
@@ -168,6 +169,16 @@ def _verdict(o: OpenLoop) -> str:
     if "verdict" not in o:  # a run from before verdicts were decided
         return "meets" if o["meets_slo"] else "misses"
     return {"meets": "meets", "fails": "misses", "undecided": "undecided"}[o["verdict"]]
+
+
+def _despite_delay(o: OpenLoop, slo_ms: float) -> str:
+    """Why a point whose generator fell behind still decided, where it did."""
+    if not o["valid"] or o["late_p99_ms"] <= LATE_P99_SHARE_OF_SLO * slo_ms:
+        return ""
+    if o.get("verdict") == "meets":
+        return " (with the launch delay counted)"
+    low = o.get("p99_sent_low_ms")
+    return f" (from the actual send too: p99 over {fmt(low)} ms at 95%)" if low else ""
 
 
 def p99_interval(o: OpenLoop, less_ms: float = 0.0) -> str:

@@ -28,7 +28,8 @@ def capacity_section(run: Run, plots: list[str]) -> list[str]:
         f"generator fell behind its schedule (p99 of its launch delay over "
         f"{LATE_P99_SHARE_OF_SLO:.0%} of the SLO, under {MIN_SENT_SHARE:.0%} of the schedule "
         f"sent, or over {MAX_LOADGEN_CORES:g} of a core)"
-        + (f"; Locust ran at niceness {nice}." if nice else "."),
+        + (f"; Locust ran at niceness {nice}." if nice else ".")
+        + _despite_delay(run),
         "",
         *table(
             [
@@ -50,7 +51,7 @@ def capacity_section(run: Run, plots: list[str]) -> list[str]:
         lines += [
             f"### {name}: the sweep",
             "",
-            *table(capacity.POINT_HEADER, capacity.point_rows(steps)),
+            *table(capacity.POINT_HEADER, capacity.point_rows(steps, slo)),
         ]
     return lines + _prediction(run, plots)
 
@@ -66,6 +67,19 @@ def _decided(run: Run) -> str:
         "counts only points decided within it. With fewer than "
         f"{quantile.fewest_samples(0.99)} answers no interval bounds a p99 from above, so "
         "the lowest rates may stay undecided."
+    )
+
+
+def _despite_delay(run: Run) -> str:
+    """The late launches that still decide, where the run recorded the latency from the send."""
+    points = [s["open_loop"] for steps in run.swept.values() for s in steps]
+    if not any("p99_sent_ms" in o for o in points):
+        return ""
+    return (
+        " Late launches alone still decide a point when the delay cannot change its "
+        "verdict: a p99 decided within the SLO with the delays counted (latency is from "
+        "the schedule), or a p99 from the actual send, the delays left out, whose 95% "
+        "interval lies wholly over it."
     )
 
 

@@ -318,6 +318,23 @@ def test_capacity_under_the_slo_is_judged_and_reported(tmp_path: Path) -> None:
         assert f"![{plot}]({plot}.png)" in markdown
 
 
+def test_a_late_point_that_still_decided_says_why(tmp_path: Path) -> None:
+    data = swept_summary()
+    steps = data["rungs"]["async-runners"]["experiments"]["sweep"]["steps"]
+    missed = steps[-1]["open_loop"]  # 320 rps, p99 300 ms: launched late, over from the send too
+    missed.update(late_p99_ms=40.0, verdict="fails", p99_sent_ms=262.0, p99_sent_low_ms=258.0)
+    met = steps[-2]["open_loop"]  # 160 rps, p99 180 ms with the delays counted
+    met.update(late_p99_ms=30.0, verdict="meets", p99_sent_ms=150.0, p99_sent_low_ms=148.0)
+    summary_file.dump(data, tmp_path / "summary.json")
+    assert rerender([str(tmp_path / "summary.json")]) == 0
+    markdown = (tmp_path / "report.md").read_text()
+    assert "Late launches alone still decide a point when the delay cannot change" in markdown
+    assert (
+        "| 40.0 | 2.0 | - | misses (from the actual send too: p99 over 258 ms at 95%) |" in markdown
+    )
+    assert "| meets (with the launch delay counted) |" in markdown
+
+
 def _calibration_point(offered: float, p99_ms: float, valid: bool = True) -> dict[str, object]:
     point = {
         "offered_rps": offered,

@@ -72,13 +72,16 @@ def test_an_invalid_point_is_measured_again_and_twice_ends_the_sweep() -> None:
     assert sweep.capacity == 50 and sweep.generator_limit == 100
 
 
-def _window(latencies: list[float], lateness: list[float], ok: int) -> windows.Window:
+def _window(
+    latencies: list[float], lateness: list[float], ok: int, sent: list[float] | None = None
+) -> windows.Window:
+    """Answers with these latencies from the schedule (and from the actual send, if given)."""
     window = windows.Window(started=0.0, ended=2.0)
     window.scheduled_ms = latencies
     window.ok_scheduled_ms = latencies[:ok]
     window.lateness_ms = lateness
     window.scheduled = len(lateness)
-    window.latencies_ms = latencies
+    window.latencies_ms = latencies if sent is None else sent
     return window
 
 
@@ -102,3 +105,32 @@ def test_a_generator_behind_its_schedule_makes_the_step_invalid(
     step = openloop.summarize([_window([100.0] * 100, lateness, ok=100)], 50, 250, cores)
     assert not step["valid"] and not step["meets_slo"]
     assert reason in (step["invalid_reason"] or "")
+
+
+LATE = [1.0] * 490 + [60.0] * 10  # launch delay p99 60 ms, over 10% of a 250 ms SLO
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "sent", "verdict"),
+    [
+        ([100.0] * 500, [90.0] * 500, "meets"),  # within the SLO with the delays counted
+        ([330.0] * 500, [300.0] * 500, "fails"),  # over it with the delays left out
+    ],
+)
+def test_a_late_generator_still_decides_what_its_delays_cannot_change(
+    scheduled: list[float], sent: list[float], verdict: str
+) -> None:
+    step = openloop.summarize([_window(scheduled, LATE, ok=500, sent=sent)], 250, 250, 0.3)
+    assert step["late_p99_ms"] == 60
+    assert step["valid"] and step["invalid_reason"] is None
+    assert step["verdict"] == verdict and step["meets_slo"] == (verdict == "meets")
+    assert step["p99_sent_ms"] == sent[0]
+
+
+def test_a_miss_the_delays_could_explain_stays_invalid() -> None:
+    # over the SLO from the schedule, within it from the actual send: the generator's doing
+    step = openloop.summarize(
+        [_window([300.0] * 500, LATE, ok=500, sent=[240.0] * 500)], 250, 250, 0.3
+    )
+    assert not step["valid"] and "launch delay" in (step["invalid_reason"] or "")
+    assert step["p99_sent_low_ms"] == 240
