@@ -52,7 +52,8 @@ def model_of(run: Run, name: str) -> queueing.Model | None:
     if rung["kind"] != "sync" and not rung.get("batching"):
         return None
     steps = run.swept.get(name, [])
-    return queueing.fit(rung["kind"], rung["workers"], steps, run.cores)
+    item_s = run.summary["settings"].get("model_item_cost_ms", 0.0) / 1000
+    return queueing.fit(rung["kind"], rung["workers"], steps, run.cores, item_s)
 
 
 def predictions(run: Run, name: str) -> list[Prediction]:

@@ -50,10 +50,22 @@ def _crossing(curve: dict[str, Any], key: str, measure: str, what: str) -> str:
     )
 
 
+def _predicted(rung: dict[str, Any]) -> str:
+    if "predicted_rps" not in rung:  # a curve gathered before the prediction was
+        return "-"
+    return f"{rung['predicted_rps']:.0f}" if rung["predicted_rps"] is not None else "none"
+
+
+def _rps(rung: dict[str, Any]) -> str:
+    answers = f" ({rung['answers']})" if "answers" in rung else ""
+    return f"{rung['rps']:.0f}{answers}"
+
+
 def table(curve: dict[str, Any]) -> list[str]:
     lines = [
-        "| per item ms | gain ceiling | rung | rps (closed loop) | p99 ms | capacity rps | run |",
-        "|---:|---:|---|---:|---:|---:|---|",
+        "| per item ms | gain ceiling | rung | rps, closed loop (answers) | predicted rps "
+        "| p99 ms | capacity rps | run |",
+        "|---:|---:|---|---:|---:|---:|---:|---|",
     ]
     for p in curve["points"]:
         per, base = p["per_item_ms"], p["base_ms"]
@@ -62,7 +74,7 @@ def table(curve: dict[str, Any]) -> list[str]:
         for role, rung in p["rungs"].items():
             lines.append(
                 f"| {per_text} | {ceiling} | {LABELS[role]} (`{rung['rung']}`) | "
-                f"{rung['rps']:.0f} | {rung['p99_ms']:.0f} | {_cap(rung)} | "
+                f"{_rps(rung)} | {_predicted(rung)} | {rung['p99_ms']:.0f} | {_cap(rung)} | "
                 f"[{p['run']}]({p['run']}/report.md) |"
             )
     return lines
@@ -71,7 +83,7 @@ def table(curve: dict[str, Any]) -> list[str]:
 def plot(curve: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, key, title in (
-        (axes[0], "rps", "closed-loop throughput"),
+        (axes[0], "rps", "closed-loop throughput (x: the queueing model's)"),
         (axes[1], "capacity_rps", "capacity under the p99 SLO (hollow: not decided)"),
     ):
         for role, label in LABELS.items():
@@ -90,6 +102,15 @@ def plot(curve: dict[str, Any], path: Path) -> None:
                 color=line[0].get_color(),
                 markersize=9,
             )
+            if key == "rps":  # the queueing model's saturation throughput beside it
+                predicted = [p for p in points if p["rungs"][role].get("predicted_rps")]
+                ax.plot(
+                    [p["per_item_ms"] for p in predicted],
+                    [p["rungs"][role]["predicted_rps"] for p in predicted],
+                    "x",
+                    color=line[0].get_color(),
+                    markersize=9,
+                )
         ax.set_xscale("symlog", linthresh=1)
         costs = [p["per_item_ms"] for p in curve["points"]]
         ax.set_xticks(costs, [f"{c:.3g}" for c in costs])
@@ -102,6 +123,45 @@ def plot(curve: dict[str, Any], path: Path) -> None:
     fig.suptitle("What batching gains as a batch costs more per item")
     fig.tight_layout()
     save(fig, path)
+
+
+def _prediction_note(curve: dict[str, Any]) -> list[str]:
+    rungs = [r for p in curve["points"] for r in p["rungs"].values()]
+    if not any("predicted_rps" in r for r in rungs):
+        return []
+    return [
+        "Predicted rps is where the queueing model (harness/report/queueing.py), fitted to "
+        "the rung's own sweep at its lowest rate, saturates: the baseline's workers over its "
+        "service time, a batched rung's 1 / (server CPU per request + the model's cost per "
+        "item); a closed loop of this many users runs saturated, so its throughput is the "
+        "figure predicted. The closed loop's figure comes from one measurement window: where "
+        "a batch of 128 takes seconds (at 19.6 ms per item, 2.5 s), the window holds a few "
+        "batches and its figure moves by one (128 answers).",
+        "",
+        *_prediction_gaps(curve),
+    ]
+
+
+GAP = 0.2  # a prediction further than this from the measured throughput is named
+
+
+def _prediction_gaps(curve: dict[str, Any]) -> list[str]:
+    off = [
+        f"{LABELS[role]} at {p['per_item_ms']:.3g} ms ({r['rps']:.0f} against {predicted:.0f})"
+        for p in curve["points"]
+        for role, r in p["rungs"].items()
+        if (predicted := r.get("predicted_rps")) and abs(r["rps"] / predicted - 1) > GAP
+    ]
+    if not off:
+        return [f"Every prediction is within {GAP:.0%} of the measured throughput.", ""]
+    return [
+        f"Measured more than {GAP:.0%} from the prediction: {'; '.join(off)}. Below it, where "
+        "the model's cost per item is small, the prediction rests on the server CPU per "
+        "request fitted at the sweep's low rates, while the closed loop shares the cores with "
+        "the generator: read such a prediction as an upper bound. Above it, the window held "
+        "few batches.",
+        "",
+    ]
 
 
 def render(curve: dict[str, Any], out: Path) -> None:
@@ -125,6 +185,8 @@ def render(curve: dict[str, Any], out: Path) -> None:
         _crossing(curve, "crossover_capacity", "capacity_rps", "capacity"),
         "",
         *table(curve),
+        "",
+        *_prediction_note(curve),
         "",
         "The named profiles of `--model-cost` (harness/model_cost.py):",
         "",

@@ -6,11 +6,12 @@ variation about 0.002): M/D/c, whose mean wait is about half of M/M/c's
 (Allen-Cunneen), W = o + S + Wq(M/M/c) / 2, where o is the time outside the handler.
 
 A batched rung runs one batch at a time: a request waits for the batch in
-flight, then rides the next one. A batch costs B = M + n c, with M the time a
-batch of one takes (model, hop, Redis) and c the server CPU per request on the
-cores it has; the next batch holds what arrived during this one, n = rate x B,
-so B = M / (1 - rate c). A request finds a batch in flight with probability
-rho = min(1, rate B) and then waits half of it: W = o + B (1 + rho / 2).
+flight, then rides the next one. A batch costs B = M + n (c + p), with M the
+time a batch of one takes (model, hop, Redis), c the server CPU per request on
+the cores it has and p the model's own cost per item (--model-cost; none for
+the flat model); the next batch holds what arrived during this one, n = rate x
+B, so B = M / (1 - rate (c + p)). A request finds a batch in flight with
+probability rho = min(1, rate B) and then waits half of it: W = o + B (1 + rho / 2).
 """
 
 from __future__ import annotations
@@ -61,18 +62,22 @@ class WorkerPool:
 
 @dataclass(frozen=True)
 class Batcher:
-    """A batched rung: a batch of one takes batch_s, each request costs cpu_s more."""
+    """A batched rung: a batch of one takes batch_s, each request costs cpu_s of the server's
+    CPU and item_s of the model's time more."""
 
     batch_s: float
     cpu_s: float
     outside_s: float
+    item_s: float = 0.0
 
     @property
     def capacity_rps(self) -> float:
-        return 1 / self.cpu_s if self.cpu_s > 0 else math.inf
+        per_request = self.cpu_s + self.item_s
+        return 1 / per_request if per_request > 0 else math.inf
 
     def batch_time_s(self, rate: float) -> float:
-        return self.batch_s / (1 - rate * self.cpu_s) if rate * self.cpu_s < 1 else math.inf
+        busy = rate * (self.cpu_s + self.item_s)
+        return self.batch_s / (1 - busy) if busy < 1 else math.inf
 
     def mean_latency_ms(self, rate: float) -> float:
         batch = self.batch_time_s(rate)
@@ -88,8 +93,11 @@ class Batcher:
 Model = WorkerPool | Batcher
 
 
-def fit(kind: str, workers: int, steps: list[Step], cores: float) -> Model | None:
-    """The rung's model, from its lowest-rate valid step (and the CPU of every step)."""
+def fit(
+    kind: str, workers: int, steps: list[Step], cores: float, item_s: float = 0.0
+) -> Model | None:
+    """The rung's model, from its lowest-rate valid step (and the CPU of every step);
+    item_s is the model's cost per item of a batch, which a batched rung pays per request."""
     valid = [s for s in steps if "open_loop" in s and s["open_loop"]["valid"]]
     if not valid:
         return None
@@ -103,7 +111,7 @@ def fit(kind: str, workers: int, steps: list[Step], cores: float) -> Model | Non
         return None
     spare = max(cores - max(s["loadgen_cpu_cores"] for s in valid), 0.5)
     batch_s = total_s - timing.get("batch_wait", 0.0) / 1000
-    return Batcher(batch_s, marginal_cpu_s(valid) / spare, outside_s)
+    return Batcher(batch_s, marginal_cpu_s(valid) / spare, outside_s, item_s)
 
 
 def marginal_cpu_s(steps: list[Step]) -> float:

@@ -24,6 +24,8 @@ def _point(per_item: float, shipped: float, baseline: float) -> dict[str, Any]:
             "p99_ms": 200.0,
             "capacity_rps": rps / 2,
             "generator_limit_rps": None,
+            "answers": round(rps * 6),
+            "predicted_rps": rps,
         }
 
     return {
@@ -56,7 +58,8 @@ def test_the_report_shows_every_point_and_says_where_batching_stops_paying(
     render(curve, tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert "falls to the baseline's between 20 and 45 ms per item" in text
-    assert "| 20 | 3.2x | shipped BentoML (`shipped`) | 40 | 200 | 20 |" in text
+    assert "| 20 | 3.2x | shipped BentoML (`shipped`) | 40 (240) | 40 | 200 | 20 |" in text
+    assert "Every prediction is within 20% of the measured throughput." in text
     assert "(commit abcdef0)" in text and "- `flat`: 0.00 ms per item; the sleeping model" in text
     assert (tmp_path / "cost_curve.png").stat().st_size > 10_000
 
@@ -112,3 +115,21 @@ def test_a_capacity_no_point_decided_is_left_out_of_the_crossover_and_said(
     text = (tmp_path / "report.md").read_text()
     assert "at every cost where both were decided (per item ms: 0, 2)" in text
     assert "| none decided; p99 met at 12 rps on too few answers |" in text
+
+
+def test_a_prediction_off_the_measured_throughput_is_named(tmp_path: Path) -> None:
+    points = [_point(0, 700, 50), _point(20, 40, 30)]
+    points[0]["rungs"]["shipped"]["predicted_rps"] = 1400.0  # measured at half of it
+    curve: dict[str, Any] = {
+        "command": "c",
+        "points": points,
+        "crossover_rps": None,
+        "crossover_capacity": None,
+        "profiles": {},
+    }
+    render(curve, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert (
+        "Measured more than 20% from the prediction: shipped BentoML at 0 ms (700 against 1400)."
+        in text
+    )

@@ -34,6 +34,16 @@ def test_a_batcher_rides_the_next_batch_and_grows_its_batches_with_load() -> Non
     assert math.isinf(batcher.mean_latency_ms(1000))
 
 
+def test_a_model_cost_per_item_lengthens_each_batch_by_what_it_holds() -> None:
+    flat = Batcher(batch_s=0.05, cpu_s=0.001, outside_s=0.0)
+    costly = Batcher(batch_s=0.05, cpu_s=0.001, outside_s=0.0, item_s=0.019)
+    assert costly.capacity_rps == pytest.approx(1 / 0.02)  # 1 / (CPU + model) per request
+    # at 25 rps a batch holds 25 x B requests: B = M / (1 - 25 x 0.02) = 2 M
+    assert costly.batch_time_s(25) == pytest.approx(0.1)
+    assert flat.batch_time_s(25) == pytest.approx(0.05 / 0.975)
+    assert math.isinf(costly.mean_latency_ms(50))
+
+
 def test_the_marginal_cpu_leaves_out_the_idle_cost() -> None:
     points = [step(1, rps, 100) for rps in (10, 100, 200)]
     for s, cores in zip(points, (0.3, 0.39, 0.49), strict=True):

@@ -322,9 +322,11 @@ def test_a_late_point_that_still_decided_says_why(tmp_path: Path) -> None:
     data = swept_summary()
     steps = data["rungs"]["async-runners"]["experiments"]["sweep"]["steps"]
     missed = steps[-1]["open_loop"]  # 320 rps, p99 300 ms: launched late, over from the send too
-    missed.update(late_p99_ms=40.0, verdict="fails", p99_sent_ms=262.0, p99_sent_low_ms=258.0)
+    missed["late_p99_ms"], missed["verdict"] = 40.0, "fails"
+    missed["p99_sent_ms"], missed["p99_sent_low_ms"] = 262.0, 258.0
     met = steps[-2]["open_loop"]  # 160 rps, p99 180 ms with the delays counted
-    met.update(late_p99_ms=30.0, verdict="meets", p99_sent_ms=150.0, p99_sent_low_ms=148.0)
+    met["late_p99_ms"], met["verdict"] = 30.0, "meets"
+    met["p99_sent_ms"], met["p99_sent_low_ms"] = 150.0, 148.0
     summary_file.dump(data, tmp_path / "summary.json")
     assert rerender([str(tmp_path / "summary.json")]) == 0
     markdown = (tmp_path / "report.md").read_text()
