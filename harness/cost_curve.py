@@ -52,7 +52,7 @@ def point(run_dir: Path) -> dict[str, Any]:
             "generator_limit_rps": capacity.generator_limit(run, name),
             "estimate_rps": _estimate(run, name),
             "answers": step["requests"],
-            "predicted_rps": _saturation(run, name),
+            "predicted_rps": capacity.saturation(run, name),
         }
     return {
         "run": run_dir.name,
@@ -62,12 +62,6 @@ def point(run_dir: Path) -> dict[str, Any]:
         "commit": run.environment.get("commit"),
         "rungs": rungs,
     }
-
-
-def _saturation(run: Run, name: str) -> float | None:
-    """The throughput at which the queueing model fitted to the rung's sweep saturates."""
-    model = capacity.model_of(run, name)
-    return model.capacity_rps if model is not None and math.isfinite(model.capacity_rps) else None
 
 
 def _estimate(run: Run, name: str) -> float | None:

@@ -42,6 +42,8 @@ class Profile:
     # the headline pair's sweep, this many times in all: the first among each rung's
     # experiments, the others after every rung, the pair interleaved
     sweep_repeats: int = 3
+    # only these experiments of each rung's plan (empty: all of them)
+    only: tuple[str, ...] = ()
 
 
 # a literal data table (fmt: skip below): one row a line, which the formatter would split
@@ -51,6 +53,11 @@ PROFILES = {
         "full", 5, 5, 60, 15, 120, 30, (2, 5, 10, 25, 50, 100, 200, 300, 400, 600, 800),
         (1, 2, 4, 8), soak_s=600, sweep_start=10, sweep_factor=1.5, bisections=4,
         sweep_every_rung=True, decide_cap_s=60,
+    ),
+    # a user's model answered in minutes: throughput at --users and one sweep a rung
+    "brief": Profile(
+        "brief", 2, 2, 8, 4, 8, 6, (), (), sweep_start=25, bisections=1, decide_cap_s=12,
+        sweep_repeats=1, only=("ladder", "sweep"),
     ),
 }  # fmt: skip
 
@@ -72,6 +79,11 @@ def plan(rung: Rung, profile: Profile, users: int) -> list[Experiment]:
     """The experiments a rung gets, in the classic order; the run and its time estimate use it."""
     if rung.kind == "calibration":  # only what the measurement adds at each offered rate
         return [Experiment("sweep", "sweep")]
+    experiments = _classic(rung, profile, users)
+    return [e for e in experiments if e.name in profile.only] if profile.only else experiments
+
+
+def _classic(rung: Rung, profile: Profile, users: int) -> list[Experiment]:
     experiments = []
     if rung.batching:
         # first, on the fresh server: 1 user, then all users at once

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.report.capacity import p99_interval
+from harness.report.points import p99_interval
 from harness.report.run import Run
 from harness.report.text import fmt, table
 from loadgen.openloop import LATE_P99_SHARE_OF_SLO

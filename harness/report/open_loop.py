@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.report import calibration, capacity, queueing, repeats
+from harness.report import calibration, capacity, points, queueing, repeats
 from harness.report.run import Run
 from harness.report.text import table
 from loadgen import quantile
@@ -38,6 +38,7 @@ def capacity_section(run: Run, plots: list[str]) -> list[str]:
                 "vs baseline",
                 "p50 / p99 ms at capacity",
                 f"closed loop rps at {run.users} users",
+                "queueing model's saturation rps",
                 "valid points",
             ],
             capacity.headline_rows(run),
@@ -51,7 +52,7 @@ def capacity_section(run: Run, plots: list[str]) -> list[str]:
         lines += [
             f"### {name}: the sweep",
             "",
-            *table(capacity.POINT_HEADER, capacity.point_rows(steps, slo)),
+            *table(points.POINT_HEADER, points.point_rows(steps, slo)),
         ]
     return lines + _prediction(run, plots)
 
@@ -72,8 +73,8 @@ def _decided(run: Run) -> str:
 
 def _despite_delay(run: Run) -> str:
     """The late launches that still decide, where the run recorded the latency from the send."""
-    points = [s["open_loop"] for steps in run.swept.values() for s in steps]
-    if not any("p99_sent_ms" in o for o in points):
+    measured = [s["open_loop"] for steps in run.swept.values() for s in steps]
+    if not any("p99_sent_ms" in o for o in measured):
         return ""
     return (
         " Late launches alone still decide a point when the delay cannot change its "

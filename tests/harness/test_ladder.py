@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from harness import containers, images
+from harness import containers, images, model_cost
 from harness.ladder import BY_NAME, RUNGS, in_containers
 from harness.plan import PROFILES, estimate_s, plan, repeated_sweeps
 from harness.report.run import Run
@@ -69,6 +69,16 @@ def test_the_estimate_iterates_the_plan() -> None:
     # the quick profile's estimate stays within 22 minutes (its sweep points run until
     # their p99 is decided; README gives the time measured, start-up and drains included)
     assert sum(estimate_s(plan(r, quick, 200), quick) for r in RUNGS) < 1320
+
+
+def test_the_brief_profile_measures_throughput_and_capacity_once_a_rung() -> None:
+    brief = PROFILES["brief"]
+    answered = [r for r in RUNGS if r.role in model_cost.DEFAULT_ROLES]
+    for rung in answered:
+        assert [e.name for e in plan(rung, brief, 200)] == ["ladder", "sweep"]
+    assert repeated_sweeps(list(RUNGS), brief) == []
+    # a user's curve answered within 5 minutes: the estimate leaves a minute for start-ups
+    assert sum(estimate_s(plan(r, brief, 200), brief) for r in answered) < 240
 
 
 def test_containers_repeat_the_headline_pair_from_their_images() -> None:
