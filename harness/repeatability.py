@@ -78,13 +78,26 @@ def check(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"runs": runs, "capacity": capacity, "ratio": ratio, "tolerance": TOLERANCE}
 
 
-def _verdict(target: dict[str, Any], digits: int) -> str:
+def _verdict(target: dict[str, Any], digits: int, unit: str = "") -> str:
     met = target["met"]
     worst = (
         f"; the furthest run {target['worst']:.0%} from it" if target["worst"] is not None else ""
     )
     word = {True: "met", False: "missed", None: "not decided"}[met]
-    return f"median {fmt(target['median'], digits)}{worst}: **{word}**"
+    return f"median {fmt(target['median'], digits)}{unit}{worst}: **{word}**"
+
+
+def _pooled(runs: list[dict[str, Any]]) -> list[str]:
+    """Every sweep of every run together: the medians and ranges a single figure hides."""
+    lines = []
+    for role in ("baseline", "shipped"):
+        caps = [c for r in runs for c in r[role] if c]
+        if caps:
+            lines.append(
+                f"- {role}, all {len(caps)} sweeps pooled: median {fmt(statistics.median(caps))}"
+                f" rps, range {fmt(min(caps))}-{fmt(max(caps))}"
+            )
+    return lines
 
 
 def render(result: dict[str, Any], command: str, out: Path) -> str:
@@ -113,8 +126,9 @@ def render(result: dict[str, Any], command: str, out: Path) -> str:
         )
     lines += [
         "",
-        f"- shipped capacity: {_verdict(result['capacity'], 0)} rps",
-        f"- its ratio to the baseline: {_verdict(result['ratio'], 2)}",
+        f"- shipped capacity: {_verdict(result['capacity'], 0, ' rps')}",
+        f"- its ratio to the baseline: {_verdict(result['ratio'], 2, 'x')}",
+        *_pooled(result["runs"]),
     ]
     return "\n".join(lines) + "\n"
 

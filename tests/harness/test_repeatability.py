@@ -60,3 +60,15 @@ def test_a_committed_run_gives_its_sweeps_and_their_medians(tmp_path: Path) -> N
     assert first["shipped_lower_bound"] == [True, True, True]  # the generator fell behind
     assert written["capacity"]["met"] is None  # so nothing is decided
     assert "| >= 200, >= 200, >= 400 |" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "written", sorted(RESULTS.glob("repeat-*/repeatability.json")), ids=lambda p: p.parent.name
+)
+def test_a_committed_check_is_written_again_from_its_runs(written: Path) -> None:
+    committed = json.loads(written.read_text())
+    runs = [repeatability.run_figures(ROOT / r["path"]) for r in committed["runs"]]
+    result = repeatability.check(runs)
+    assert result["capacity"] == committed["capacity"] and result["ratio"] == committed["ratio"]
+    text = repeatability.render(result, committed["command"], written.parent)
+    assert text == (written.parent / "report.md").read_text()

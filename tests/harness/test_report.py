@@ -192,13 +192,15 @@ def test_a_soak_is_judged_on_errors_and_each_process_memory(tmp_path: Path) -> N
     assert (tmp_path / "soak.png").stat().st_size > 0
 
 
-# every committed comparison: the curated runs and the runs of each committed cost
-# curve (harness.entry_pods writes a summary of its own: tests/harness/test_entry_pods.py)
+# every committed comparison: the curated runs, the runs of each committed cost curve
+# and of each repeatability check (harness.entry_pods writes a summary of its own:
+# tests/harness/test_entry_pods.py)
 COMPARISONS = sorted(
     p
     for p in [
         *COMMITTED_RUN.glob("*/summary.json"),
         *COMMITTED_RUN.glob("cost-curve-*/*/summary.json"),
+        *COMMITTED_RUN.glob("repeat-*/*/summary.json"),
     ]
     if not p.parent.name.startswith("entry-pods-")
 )
