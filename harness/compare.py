@@ -147,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     targets = run_summary["targets"]
     for target in targets:
         print(f"{'MET ' if target['met'] else 'MISS'} {target['name']}: {target['measured']}")
+    if args.model_cost is not None and args.model_cost.per_item_ms:
+        print(
+            "(the targets are set for a model whose batch costs a batch of one: with your "
+            "model's cost per item, read them as its figures, not as verdicts)"
+        )
     missed_slo = [t for t in targets if t["met"] is False and t.get("slo")]
     missed = [t for t in targets if t["met"] is False and not t.get("slo")]
     return 1 if missed_slo or (args.fail_on_targets and missed) else 0

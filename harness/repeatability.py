@@ -43,7 +43,6 @@ def run_figures(run_dir: Path) -> dict[str, Any]:
     caps = {role: [s.get("capacity_rps") for s in done] for role, done in pair.items()}
     limited = [bool(s.get("generator_limit_rps")) for s in pair["shipped"]]
     ratios = [s / b for b, s in zip(caps["baseline"], caps["shipped"], strict=False) if b and s]
-    decided = [c for c, low in zip(caps["shipped"], limited, strict=True) if c and not low]
     return {
         "run": run_dir.name,
         "path": str(run_dir),
@@ -53,7 +52,6 @@ def run_figures(run_dir: Path) -> dict[str, Any]:
         "shipped": caps["shipped"],
         "shipped_lower_bound": limited,
         "shipped_median": _median([c for c in caps["shipped"] if c]),
-        "shipped_decided_median": _median(decided),
         "ratio_median": _median(ratios),
     }
 

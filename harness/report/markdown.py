@@ -97,10 +97,24 @@ def _targets(run: Run) -> list[str]:
     return [
         "## Targets",
         "",
+        *_costed(run),
         *table(
             ["target", "measured", "met"],
             [[t["name"], t["measured"], MET[t["met"]]] for t in run.summary["targets"]],
         ),
+    ]
+
+
+def _costed(run: Run) -> list[str]:
+    """Say when the run's model costs more per item than the one the targets were set for."""
+    per_item = run.summary["settings"].get("model_item_cost_ms", 0.0)
+    if not per_item:
+        return []
+    return [
+        "The targets are set for the project's sleeping model, whose batch of any size costs "
+        f"a batch of one; this run's model costs {per_item:g} ms more per item, so read "
+        "them as figures of that model, not as verdicts on the service.",
+        "",
     ]
 
 

@@ -25,7 +25,6 @@ def _run(shipped: list[float], baseline: list[float], bounded: bool = False) -> 
         "shipped": shipped,
         "shipped_lower_bound": [bounded] * len(shipped),
         "shipped_median": sorted(shipped)[len(shipped) // 2],
-        "shipped_decided_median": None,
         "ratio_median": sorted(ratios)[len(ratios) // 2],
     }
 

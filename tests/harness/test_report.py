@@ -320,6 +320,14 @@ def test_capacity_under_the_slo_is_judged_and_reported(tmp_path: Path) -> None:
         assert f"![{plot}]({plot}.png)" in markdown
 
 
+def test_targets_under_a_costlier_model_are_read_as_its_figures() -> None:
+    data = summary()
+    data["targets"] = report.check_targets(data)
+    assert "read them as figures of that model" not in report.render_markdown(data)
+    data["settings"] = {"model_item_cost_ms": 0.5}
+    assert "this run's model costs 0.5 ms more per item" in report.render_markdown(data)
+
+
 def test_a_late_point_that_still_decided_says_why(tmp_path: Path) -> None:
     data = swept_summary()
     steps = data["rungs"]["async-runners"]["experiments"]["sweep"]["steps"]
