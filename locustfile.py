@@ -32,7 +32,7 @@ from loadgen.openloop import RATE_MESSAGE, lateness_ms, schedule_for
 from loadgen.shapes import SHAPES, ExperimentShape
 from loadgen.steplog import Drained
 from loadgen.windows import percentile, recorder_for
-from scoring import contract, vectors
+from scoring import contract, heap, vectors
 from scoring.answers import check_answer
 from scoring.settings import settings
 
@@ -126,6 +126,13 @@ def wire_measurement(environment: Environment, **_: Any) -> None:
     environment.events.quitting.add_listener(summarize_schedule)
     if environment.runner is not None:
         environment.runner.register_message(RATE_MESSAGE, offer)
+
+
+@events.init.add_listener
+def freeze_heap(**_: Any) -> None:
+    """Keep the generator's own full collections short, as the servers do (scoring/heap.py):
+    a pause here delays every answer in flight, and open loop counts it as latency."""
+    heap.freeze_startup_heap("locust")
 
 
 class ScoringUser(FastHttpUser):

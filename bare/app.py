@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from asgi_guard import RequestGuard
-from scoring import contract, metrics, redis_store, store_checks
+from scoring import contract, heap, metrics, redis_store, store_checks
 from scoring.models import model_pair
 from scoring.pipeline import BatchedScoring, run_in_process
 from scoring.settings import settings
@@ -92,6 +92,7 @@ async def lifespan(_: Starlette) -> AsyncIterator[None]:
         logger.error("%s", exc)
         os._exit(2)
     await redis_store.warm_pool(store, 2)
+    heap.freeze_startup_heap("bare")
     yield
     await scoring.close()
     await store.aclose()

@@ -18,6 +18,7 @@ from scoring.models import MODEL_NAMES, SleepingModel
 from scoring.settings import settings
 from service import runtime
 from service.dispatch import drop_learned_hold
+from service.heap import FrozenStartupHeap
 from service.metrics_labels import label_by_route
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ _API_OPTIONS: dict[str, Any] = (
 )
 
 
-class _BatchedModel:
+class _BatchedModel(FrozenStartupHeap):
     """A model served behind a batching API: one sleep per batch, not per request."""
 
     name: str

@@ -9,6 +9,7 @@ import redis.asyncio as aredis
 
 from scoring import redis_store, store_checks
 from scoring.settings import settings
+from service.heap import FrozenStartupHeap
 from service.metrics_labels import label_by_route
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ async def not_ready_reason() -> str | None:
     return await store_checks.not_ready_reason_async(_store, settings)
 
 
-class FeatureStoreClient:
+class FeatureStoreClient(FrozenStartupHeap):
     """Own the process's Redis pool.
 
     Readiness is the ASGI guard's: it answers /readyz 503 with the store's

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from typing import Any
 
-from scoring import store_checks
+from scoring import heap, store_checks
 from scoring.settings import SettingsError, SyncSettings, load, settings
 
 try:
@@ -63,6 +63,12 @@ _own_models_dir = None
 if sync_settings.shared_models:
     _own_models_dir = tempfile.mkdtemp(prefix="sync-baseline-models-")
     os.environ["SYNC_SHARED_MODELS_DIR"] = _own_models_dir
+
+
+def post_worker_init(worker: Any) -> None:
+    # as every BentoML worker does (scoring/heap.py): full collections walk only what
+    # the requests made, not the app's start-up heap
+    heap.freeze_startup_heap(f"gunicorn worker {worker.pid}")
 
 
 def on_exit(server: Any) -> None:
