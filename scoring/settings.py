@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         gt=0,
         description="BentoML entry: a readiness probe of a model service slower than this fails.",
     )
+    model_drain_idle_s: float = Field(
+        default=0.5,
+        ge=0,
+        description="BentoML model service: after SIGTERM it serves until no call has come "
+        "for this long (at most SCORING_MODEL_TIMEOUT_S), so its entry's requests finish.",
+    )
     request_read_timeout_s: float = Field(
         default=10.0,
         gt=0,

@@ -41,6 +41,7 @@ class ModelHealth:
         self.down: dict[str, str] = {}  # name -> since when, and why
         self._went_down = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.stopped = False  # probes end; one still out marks nothing
 
     def down_reason(self) -> str | None:
         if not self.down:
@@ -77,9 +78,10 @@ class ModelHealth:
     async def probe_all(self) -> None:
         """Probe every model service once, concurrently; record who is down."""
         names = list(self.models)
-        for name, problem in zip(
-            names, await asyncio.gather(*map(self._probe, names)), strict=True
-        ):
+        problems = await asyncio.gather(*map(self._probe, names))
+        if self.stopped:
+            return
+        for name, problem in zip(names, problems, strict=True):
             if problem is not None and name not in self.down:
                 self.down[name] = f"{problem} at {time.strftime('%H:%M:%S')}"
                 logger.warning("model service %s down: %s", name, problem)
@@ -102,7 +104,14 @@ class ModelHealth:
         _watching = self
         self._task = asyncio.get_running_loop().create_task(self._watch())
 
+    def stop_probing(self) -> None:
+        """Probe no more, and let no probe still out mark a service down."""
+        self.stopped = True
+        if self._task is not None:
+            self._task.cancel()
+
     async def stop(self) -> None:
+        self.stopped = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

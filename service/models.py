@@ -18,6 +18,7 @@ from scoring.models import MODEL_NAMES, SleepingModel
 from scoring.settings import settings
 from service import runtime
 from service.dispatch import drop_learned_hold
+from service.drain import DrainBeforeExit
 from service.heap import FrozenStartupHeap
 from service.metrics_labels import label_by_route
 
@@ -59,7 +60,7 @@ _API_OPTIONS: dict[str, Any] = (
 )
 
 
-class _BatchedModel(FrozenStartupHeap):
+class _BatchedModel(FrozenStartupHeap, DrainBeforeExit):
     """A model served behind a batching API: one sleep per batch, not per request."""
 
     name: str
@@ -104,6 +105,7 @@ class _BatchedModel(FrozenStartupHeap):
     @bentoml.api(**_API_OPTIONS)
     async def predict(self, items: list[ModelInput]) -> list[ModelOutput]:
         """Score a batch of feature vectors."""
+        self.mark_call()
         if self.batcher is None:
             return await self._score(items)
         try:

@@ -12,6 +12,7 @@ from bentoml.exceptions import BentoMLException, ServiceUnavailable
 
 from scoring.contract import ModelOverloaded, ModelUnavailable
 from scoring.settings import settings
+from service.drain import Stop, on_sigterm
 from service.model_health import ModelHealth
 from service.models import ModelA, ModelB, ModelInput, ModelOutput, call_model
 
@@ -35,6 +36,13 @@ class RemoteModels:
     @bentoml.on_startup
     async def watch_models(self) -> None:
         self.model_health.start()
+        # on SIGTERM the model services serve until this worker's calls stop
+        # (service/drain.py): a probe failing then would refuse what it holds
+        on_sigterm(self._stop_probing_then)
+
+    def _stop_probing_then(self, stop: Stop) -> None:
+        self.model_health.stop_probing()
+        stop()
 
     @bentoml.on_shutdown
     async def stop_watching_models(self) -> None:

@@ -17,11 +17,13 @@ from harness.processes import Managed, start_bento, start_sync
 pytestmark = pytest.mark.integration
 
 
-async def _terminate_under_load(server: Managed) -> tuple[list[int | str], list[int | str], float]:
+async def _terminate_under_load(
+    server: Managed, after_s: float = 0.3
+) -> tuple[list[int | str], list[int | str], float]:
     # warm up first: a fresh adaptive batcher sheds a sudden burst (see README)
     await burst(server.url, 100)
     in_flight = asyncio.create_task(burst(server.url, 100))
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(after_s)
     sent = time.monotonic()
     os.kill(server.pid, signal.SIGTERM)  # the server's own graceful path, not the group
     answered = [a.status for a in await in_flight]
@@ -45,6 +47,10 @@ def test_sigterm_during_load(kind: str, redis_server: Managed, log_dir: Path) ->
         statuses = [a for a in answered if isinstance(a, int)]
         assert set(statuses) <= {200, 503}, answered
         assert statuses.count(200) >= 5, answered
+        if kind == "bento":
+            # what the entry took, it scores: its model services serve until its
+            # calls stop (service/drain.py), though the arbiter signals them at once
+            assert set(statuses) == {200}, answered
         # new work is refused (the connection, or a 503 while the listener is still
         # closing) or, with several entry workers stopped one after the other, served
         # in full by a worker not yet stopped: never a 500
@@ -53,6 +59,21 @@ def test_sigterm_during_load(kind: str, redis_server: Managed, log_dir: Path) ->
             assert all(isinstance(a, str) or a == 503 for a in late), late
         alive = [p for p in tree if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
         assert alive == []
+    finally:
+        server.stop()
+
+
+def test_sigterm_as_a_burst_arrives_at_bento(redis_server: Managed, log_dir: Path) -> None:
+    # the signal comes while the entry is still taking the burst, before it has
+    # sent most of it on: the models, signalled too, must still serve what it took
+    # (before service/drain.py, 100 of 100 answered 503 "model service unavailable")
+    server = start_bento(log_dir, redis_server.url)
+    try:
+        answered, _, _ = asyncio.run(_terminate_under_load(server, after_s=0.03))
+        assert server.process.returncode == 0
+        statuses = [a for a in answered if isinstance(a, int)]
+        assert statuses, answered  # the entry took some: refused connections are not the test
+        assert set(statuses) == {200}, answered
     finally:
         server.stop()
 

@@ -67,3 +67,18 @@ async def test_a_probe_that_raises_is_a_failed_probe() -> None:
     await health.probe_all()
     assert health.down_reason() is not None
     assert "readiness probe failed (ConnectionRefusedError)" in str(health.down_reason())
+
+
+async def test_a_probe_out_when_probing_stops_marks_nothing() -> None:
+    # on SIGTERM the model services stop by design; a probe failing then must not
+    # refuse what the entry still holds (service/drain.py)
+    model = _Model()
+    health = _health(model)
+    model.answer = False
+    probing = asyncio.create_task(health.probe_all())
+    health.stop_probing()
+    await probing
+    assert health.down_reason() is None
+    model.answer = True
+    await health.probe_all()
+    assert health.down_reason() is None
