@@ -111,8 +111,7 @@ class ModelHealth:
             self._task.cancel()
 
     async def stop(self) -> None:
-        self.stopped = True
+        self.stop_probing()
         if self._task is not None:
-            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
