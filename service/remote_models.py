@@ -14,6 +14,7 @@ from scoring.contract import ModelOverloaded, ModelUnavailable
 from scoring.settings import settings
 from service.drain import Stop, on_sigterm
 from service.model_health import ModelHealth
+from service.model_sockets import keep_model_sockets, release_model_sockets
 from service.models import ModelA, ModelB, ModelInput, ModelOutput, call_model
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ class RemoteModels:
 
     def __init__(self) -> None:
         super().__init__()
+        # before the first use of model_a or model_b, which reads where they are
+        self.kept_sockets = keep_model_sockets()
         self.model_health = ModelHealth(
             {"ModelA": self.model_a, "ModelB": self.model_b},
             settings.model_probe_interval_s,
@@ -47,6 +50,7 @@ class RemoteModels:
     @bentoml.on_shutdown
     async def stop_watching_models(self) -> None:
         await self.model_health.stop()
+        release_model_sockets(self.kept_sockets)
 
     async def call_models(
         self, items: list[ModelInput]

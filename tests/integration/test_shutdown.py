@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -18,15 +22,18 @@ pytestmark = pytest.mark.integration
 
 
 async def _terminate_under_load(
-    server: Managed, after_s: float = 0.3
-) -> tuple[list[int | str], list[int | str], float]:
+    server: Managed, after_s: float = 0.3, bodies: bool = False
+) -> tuple[list[Any], list[int | str], float]:
+    """Each answer's status (with its body when not 200, if bodies), the late ones', the wait."""
     # warm up first: a fresh adaptive batcher sheds a sudden burst (see README)
     await burst(server.url, 100)
     in_flight = asyncio.create_task(burst(server.url, 100))
     await asyncio.sleep(after_s)
     sent = time.monotonic()
     os.kill(server.pid, signal.SIGTERM)  # the server's own graceful path, not the group
-    answered = [a.status for a in await in_flight]
+    answered = [
+        (a.status, a.body) if bodies and a.status != 200 else a.status for a in await in_flight
+    ]
     late = [a.status for a in await burst(server.url, 3)]
     await asyncio.to_thread(server.process.wait, 40)
     return answered, late, time.monotonic() - sent
@@ -63,17 +70,32 @@ def test_sigterm_during_load(kind: str, redis_server: Managed, log_dir: Path) ->
         server.stop()
 
 
-def test_sigterm_as_a_burst_arrives_at_bento(redis_server: Managed, log_dir: Path) -> None:
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A temporary directory short enough to hold BentoML's Unix sockets (108 bytes a path)."""
+    path = Path(tempfile.mkdtemp(prefix="uds-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_sigterm_as_a_burst_arrives_at_bento(
+    redis_server: Managed, log_dir: Path, short_tmp: Path
+) -> None:
     # the signal comes while the entry is still taking the burst, before it has
     # sent most of it on: the models, signalled too, must still serve what it took
-    # (before service/drain.py, 100 of 100 answered 503 "model service unavailable")
-    server = start_bento(log_dir, redis_server.url)
+    # (before service/drain.py, 100 of 100 answered 503 "model service unavailable"),
+    # though the arbiter has deleted their sockets' directory (service/model_sockets.py)
+    server = start_bento(log_dir, redis_server.url, env={"TMPDIR": str(short_tmp)})
     try:
-        answered, _, _ = asyncio.run(_terminate_under_load(server, after_s=0.03))
+        kept = list(short_tmp.glob("scoring-uds-*/*.sock"))
+        assert sorted(p.name for p in kept) == ["ModelA.sock", "ModelB.sock"]
+        answered = asyncio.run(_terminate_under_load(server, after_s=0.03, bodies=True))[0]
         assert server.process.returncode == 0
-        statuses = [a for a in answered if isinstance(a, int)]
+        status_of = [a[0] if isinstance(a, tuple) else a for a in answered]
+        statuses = [a for a in status_of if isinstance(a, int)]
         assert statuses, answered  # the entry took some: refused connections are not the test
         assert set(statuses) == {200}, answered
+        assert list(short_tmp.iterdir()) == []  # the links went with the entry
     finally:
         server.stop()
 
