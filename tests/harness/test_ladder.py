@@ -66,9 +66,10 @@ def test_the_estimate_iterates_the_plan() -> None:
     shipped = next(r for r in RUNGS if r.role == "shipped")
     experiments = plan(shipped, quick, 200)
     assert estimate_s(experiments, quick) > estimate_s(experiments[:1], quick) > 0
-    # the quick profile's estimate stays within 22 minutes (its sweep points run until
-    # their p99 is decided; README gives the time measured, start-up and drains included)
-    assert sum(estimate_s(plan(r, quick, 200), quick) for r in RUNGS) < 1320
+    # the quick profile's estimate stays within 25 minutes (its sweep points run until
+    # their p99 is decided, its bisections reach 4.4% steps; README gives the time
+    # measured, start-up and drains included)
+    assert sum(estimate_s(plan(r, quick, 200), quick) for r in RUNGS) < 1500
 
 
 def test_the_brief_profile_measures_throughput_and_capacity_once_a_rung() -> None:
