@@ -13,6 +13,7 @@ import pytest
 
 from scoring.settings import settings
 from service import drain
+from tests.service.bento_services import has_startup_hook, model_services, remote_entries
 
 
 @pytest.fixture
@@ -93,21 +94,12 @@ async def test_a_model_service_called_without_end_stops_at_the_entrys_model_budg
         await calling
 
 
-def _services(remote: bool) -> list[Any]:
-    from service.models import ModelA, ModelB
-    from service.per_request import PerRequestScorer
-    from service.service import Scorer
-
-    return [Scorer, PerRequestScorer] if remote else [ModelA, ModelB]
-
-
-@pytest.mark.parametrize("service", _services(remote=False), ids=lambda s: s.name)
+@pytest.mark.parametrize("service", model_services(), ids=lambda s: s.name)
 def test_every_model_service_defers_its_exit_at_startup(service: Any) -> None:
-    hook = getattr(service.inner, "defer_exit_until_idle", None)
-    assert hook is not None and getattr(hook, "__bentoml_startup_hook__", False)
+    assert has_startup_hook(service, "defer_exit_until_idle")
 
 
-@pytest.mark.parametrize("service", _services(remote=True), ids=lambda s: s.name)
+@pytest.mark.parametrize("service", remote_entries(), ids=lambda s: s.name)
 def test_every_entry_stops_probing_its_models_on_sigterm(service: Any) -> None:
     class _Health:
         probing = True

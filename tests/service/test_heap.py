@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from scoring import heap
+from tests.service.bento_services import bento_services, has_startup_hook
 
 
 @pytest.fixture
@@ -33,17 +34,6 @@ def test_freezing_takes_live_objects_out_of_the_collectors_walk() -> None:
     assert marker not in walked  # collected first, not frozen for good
 
 
-def _bento_services() -> list[Any]:
-    from service.edge import EdgeScorer
-    from service.models import ModelA, ModelB
-    from service.per_request import PerRequestScorer
-    from service.service import Scorer
-
-    return [Scorer, ModelA, ModelB, EdgeScorer, PerRequestScorer]
-
-
-@pytest.mark.parametrize("service", _bento_services(), ids=lambda s: s.name)
+@pytest.mark.parametrize("service", bento_services(), ids=lambda s: s.name)
 def test_every_bentoml_service_freezes_its_heap_at_startup(service: Any) -> None:
-    # BentoML runs each method so marked once the worker's instance exists
-    hook = getattr(service.inner, "freeze_startup_heap", None)
-    assert hook is not None and getattr(hook, "__bentoml_startup_hook__", False)
+    assert has_startup_hook(service, "freeze_startup_heap")
