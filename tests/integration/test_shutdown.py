@@ -15,28 +15,36 @@ from typing import Any
 import psutil
 import pytest
 
-from harness.load import burst
+from harness.load import Answer, burst
 from harness.processes import Managed, start_bento, start_sync
 
 pytestmark = pytest.mark.integration
 
 
 async def _terminate_under_load(
-    server: Managed, after_s: float = 0.3, bodies: bool = False
-) -> tuple[list[Any], list[int | str], float]:
-    """Each answer's status (with its body when not 200, if bodies), the late ones', the wait."""
+    server: Managed, after_s: float = 0.3
+) -> tuple[list[Answer], list[int | str], float]:
+    """The answers to a burst signalled after_s in, the statuses of 3 sent after, the wait."""
     # warm up first: a fresh adaptive batcher sheds a sudden burst (see README)
     await burst(server.url, 100)
     in_flight = asyncio.create_task(burst(server.url, 100))
     await asyncio.sleep(after_s)
     sent = time.monotonic()
     os.kill(server.pid, signal.SIGTERM)  # the server's own graceful path, not the group
-    answered = [
-        (a.status, a.body) if bodies and a.status != 200 else a.status for a in await in_flight
-    ]
+    answered = await in_flight
     late = [a.status for a in await burst(server.url, 3)]
     await asyncio.to_thread(server.process.wait, 40)
     return answered, late, time.monotonic() - sent
+
+
+def _statuses(answers: list[Answer]) -> list[int]:
+    """The HTTP statuses (a refused or reset connection has none)."""
+    return [a.status for a in answers if isinstance(a.status, int)]
+
+
+def _not_ok(answers: list[Answer]) -> list[tuple[int | str, Any]]:
+    """What every answer but a 200 was, with its body: the failure message."""
+    return [(a.status, a.body) for a in answers if a.status != 200]
 
 
 @pytest.mark.parametrize("kind", ["bento", "sync"])
@@ -51,13 +59,13 @@ def test_sigterm_during_load(kind: str, redis_server: Managed, log_dir: Path) ->
         # every answer during shutdown is a full 200 or a refusal, never a 500: requests
         # the server had taken finish; those still connecting when the signal came
         # may be refused (gunicorn resets its listen backlog when it closes the socket)
-        statuses = [a for a in answered if isinstance(a, int)]
-        assert set(statuses) <= {200, 503}, answered
-        assert statuses.count(200) >= 5, answered
+        statuses = _statuses(answered)
+        assert set(statuses) <= {200, 503}, _not_ok(answered)
+        assert statuses.count(200) >= 5, _not_ok(answered)
         if kind == "bento":
             # what the entry took, it scores: its model services serve until its
             # calls stop (service/drain.py), though the arbiter signals them at once
-            assert set(statuses) == {200}, answered
+            assert set(statuses) == {200}, _not_ok(answered)
         # new work is refused (the connection, or a 503 while the listener is still
         # closing) or, with several entry workers stopped one after the other, served
         # in full by a worker not yet stopped: never a 500
@@ -89,12 +97,13 @@ def test_sigterm_as_a_burst_arrives_at_bento(
     try:
         kept = list(short_tmp.glob("scoring-uds-*/*.sock"))
         assert sorted(p.name for p in kept) == ["ModelA.sock", "ModelB.sock"]
-        answered = asyncio.run(_terminate_under_load(server, after_s=0.03, bodies=True))[0]
+        answered = asyncio.run(_terminate_under_load(server, after_s=0.03))[0]
         assert server.process.returncode == 0
-        status_of = [a[0] if isinstance(a, tuple) else a for a in answered]
-        statuses = [a for a in status_of if isinstance(a, int)]
-        assert statuses, answered  # the entry took some: refused connections are not the test
-        assert set(statuses) == {200}, answered
+        statuses = _statuses(answered)
+        assert statuses, _not_ok(
+            answered
+        )  # the entry took some: refused connections are not the test
+        assert set(statuses) == {200}, _not_ok(answered)
         assert list(short_tmp.iterdir()) == []  # the links went with the entry
     finally:
         server.stop()
